@@ -1,0 +1,40 @@
+# recd — top-level entry points. CMake does the building; this file only
+# names the things people run. See README.md.
+JOBS ?= $(shell nproc)
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+
+.PHONY: all build asan test unit integration e2e demo bench bench-smoke clean deps format-check
+
+all: build
+
+build:
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS)
+
+asan:
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DRECD_SANITIZE=ON >/dev/null
+	@cmake --build $(ASAN_BUILD) -j$(JOBS)
+
+deps:
+	@scripts/install-deps
+
+# The one test command (README, .ci/run): installs what it needs, builds
+# from scratch, runs every test.
+test: deps
+	@scripts/run-tests
+
+unit: build
+	@cd $(BUILD) && ctest --output-on-failure -L unit
+
+demo: build
+	@scripts/demo
+
+bench: build
+	@bench/run
+
+bench-smoke: build
+	@bench/run --smoke
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

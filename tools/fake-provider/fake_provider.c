@@ -1,0 +1,2 @@
+/* placeholder: replaced by the fake provider */
+int main(void) { return 0; }
