@@ -1,9 +1,53 @@
 /* SPDX-License-Identifier: MIT */
 /* main.c — subcommand dispatch only. */
 #include "common.h"
+#include "cli/cli.h"
+
 #include <stdio.h>
-int main(void)
+#include <string.h>
+
+static const struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} commands[] = {
+    { "serve", cli_serve, "HTTP server plus embedded download workers" },
+    { "worker", cli_worker, "download workers only, against a shared store" },
+    { "migrate", cli_migrate, "apply the schema and exit" },
+    { "check", cli_check, "list call_sids with more than one active run (exit 1 if any)" },
+    { "runs", cli_runs, "the run queue as a table" },
+    { "status", cli_status, "run counts by status" },
+    { "fetch", cli_fetch, "enqueue a recording through the dedup path" },
+    { "import", cli_import, "register recordings from a JSON-lines file" },
+};
+
+static void usage(FILE *out)
 {
-    printf("recd %s\n", RECD_VERSION);
-    return 0;
+    fprintf(out, "recd %s — fetch call recordings exactly once and stream them\n\n"
+                 "usage: recd COMMAND [options]\n\ncommands:\n", RECD_VERSION);
+    for (size_t i = 0; i < RECD_ARRAY_LEN(commands); i++)
+        fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\n`recd COMMAND --help` lists a command's options. Every option can also be\n"
+                 "set as RECD_<NAME> in the environment (the flag wins).\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+        printf("recd %s\n", RECD_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < RECD_ARRAY_LEN(commands); i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 2, argv + 2);
+    fprintf(stderr, "recd: unknown command \"%s\" (see recd --help)\n", argv[1]);
+    return 2;
 }

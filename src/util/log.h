@@ -19,7 +19,12 @@ struct log_field {
     int64_t i;
 };
 
-#define LF_S(k, v) ((struct log_field){ (k), ((v) ? (v) : ""), 0 })
+static inline const char *log_str_or_empty(const char *s)
+{
+    return s ? s : "";
+}
+
+#define LF_S(k, v) ((struct log_field){ (k), log_str_or_empty(v), 0 })
 #define LF_I(k, v) ((struct log_field){ (k), NULL, (int64_t)(v) })
 
 /** Configure once at start-up, before threads exist. */

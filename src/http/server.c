@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * server.c — daemon set-up and the routing table. Limits that protect
+ * the server from clients live here: connection count, per-connection
+ * memory (header and URL size), idle timeout, POST body size.
+ */
+#include "http/server.h"
+#include "http/api.h"
+#include "http/reply.h"
+#include "http/static.h"
+#include "http/stream.h"
+#include "util/log.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+struct http_server {
+    struct http_ctx ctx;
+    struct MHD_Daemon *daemon;
+    uint16_t port;
+};
+
+static bool is(const char *method, const char *want)
+{
+    return strcmp(method, want) == 0;
+}
+
+static enum metrics_route route_of(const char *url)
+{
+    if (strcmp(url, "/stream") == 0)
+        return ROUTE_STREAM;
+    if (strcmp(url, "/healthz") == 0)
+        return ROUTE_HEALTHZ;
+    if (strcmp(url, "/readyz") == 0)
+        return ROUTE_READYZ;
+    if (strcmp(url, "/metrics") == 0)
+        return ROUTE_METRICS;
+    if (strcmp(url, "/api/recordings") == 0)
+        return ROUTE_API_RECORDINGS;
+    if (strncmp(url, "/api/recordings/", 16) == 0) {
+        const char *slash = strchr(url + 16, '/');
+        return slash && strcmp(slash, "/fetch") == 0 ? ROUTE_API_FETCH : ROUTE_API_RECORDING;
+    }
+    if (strcmp(url, "/api/runs") == 0)
+        return ROUTE_API_RUNS;
+    if (strcmp(url, "/webhooks/twilio/recording-status") == 0)
+        return ROUTE_WEBHOOK;
+    if (strcmp(url, "/") == 0 || strncmp(url, "/static/", 8) == 0)
+        return ROUTE_STATIC;
+    return ROUTE_OTHER;
+}
+
+static enum MHD_Result route_get(struct http_server *s, struct MHD_Connection *conn,
+                                 struct request *req, const char *url, const char *method)
+{
+    if (!is(method, "GET") && !is(method, "HEAD"))
+        return reply_method_not_allowed(&s->ctx, conn, req, "GET, HEAD");
+    switch (req->route) {
+    case ROUTE_STREAM:
+        return stream_handle(&s->ctx, conn, req);
+    case ROUTE_HEALTHZ:
+        return reply_json(&s->ctx, conn, req, 200, json_pack("{s:s}", "status", "ok"));
+    case ROUTE_READYZ:
+        if (store_ping(s->ctx.store) != RECD_OK)
+            return reply_error(&s->ctx, conn, req, 503, "store_unavailable", "the store is not reachable");
+        return reply_json(&s->ctx, conn, req, 200, json_pack("{s:s}", "status", "ready"));
+    case ROUTE_METRICS:
+        return api_metrics(&s->ctx, conn, req);
+    case ROUTE_STATIC:
+        return static_serve(conn, url, s->ctx.cfg->web_dir);
+    default:
+        return reply_error(&s->ctx, conn, req, 404, "not_found", "no such endpoint");
+    }
+}
+
+/* Accumulate a POST body; false once a response (413) was queued. */
+static bool collect_body(struct http_server *s, struct MHD_Connection *conn, struct request *req,
+                         const char *data, size_t *size, enum MHD_Result *presult)
+{
+    if (req->body_len + *size > (size_t)s->ctx.cfg->max_body_bytes) {
+        *presult = reply_error(&s->ctx, conn, req, 413, "body_too_large", "the request body is too large");
+        return false;
+    }
+    req->body = xrealloc(req->body, req->body_len + *size + 1);
+    memcpy(req->body + req->body_len, data, *size);
+    req->body_len += *size;
+    req->body[req->body_len] = '\0';
+    *size = 0;
+    return true;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
+{
+    struct http_server *s = cls;
+    struct request *req = *con_cls;
+    if (!req) {
+        req = xcalloc(1, sizeof(*req));
+        req->route = route_of(url);
+        req->head = is(method, "HEAD");
+        req->wait_applied_s = -1;
+        *con_cls = req;
+        if (is(method, "POST") || is(method, "PUT") || is(method, "PATCH"))
+            return MHD_YES; /* the body follows */
+    }
+    enum MHD_Result result = MHD_NO;
+    if (*upload_data_size > 0)
+        return collect_body(s, conn, req, upload_data, upload_data_size, &result) ? MHD_YES : result;
+    switch (req->route) {
+    case ROUTE_API_RECORDINGS:
+    case ROUTE_API_RECORDING:
+    case ROUTE_API_FETCH:
+    case ROUTE_API_RUNS:
+    case ROUTE_WEBHOOK:
+        return api_handle(&s->ctx, conn, req, url, method);
+    default:
+        return route_get(s, conn, req, url, method);
+    }
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)conn;
+    (void)toe;
+    struct request *req = *con_cls;
+    if (!req)
+        return;
+    RECD_ASSERT(!req->waiter._held);
+    free(req->body);
+    free(req);
+    *con_cls = NULL;
+}
+
+static bool parse_listen(const char *listen, struct sockaddr_in *sa, char *err, size_t errlen)
+{
+    const char *colon = strrchr(listen, ':');
+    char host[64];
+    if (!colon || (size_t)(colon - listen) >= sizeof(host)) {
+        snprintf(err, errlen, "--listen %s: expected HOST:PORT", listen);
+        return false;
+    }
+    memcpy(host, listen, (size_t)(colon - listen));
+    host[colon - listen] = '\0';
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    memset(sa, 0, sizeof(*sa));
+    sa->sin_family = AF_INET;
+    sa->sin_port = htons((uint16_t)port);
+    if (*end || port < 0 || port > 65535 || inet_pton(AF_INET, host, &sa->sin_addr) != 1) {
+        snprintf(err, errlen, "--listen %s: expected an IPv4 HOST:PORT", listen);
+        return false;
+    }
+    return true;
+}
+
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char msg[512];
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    size_t n = strlen(msg);
+    while (n > 0 && msg[n - 1] == '\n')
+        msg[--n] = '\0';
+    log_event(LOG_DEBUG, "HTTP_DAEMON", LF_S("message", msg));
+}
+
+struct http_server *http_start(const struct http_ctx *h, char *err, size_t errlen)
+{
+    struct sockaddr_in sa;
+    if (!parse_listen(h->cfg->listen, &sa, err, errlen))
+        return NULL;
+    raise_fd_limit();
+    struct http_server *s = xcalloc(1, sizeof(*s));
+    s->ctx = *h;
+    unsigned threads = h->cfg->http_threads > 0 ? (unsigned)h->cfg->http_threads
+                                                : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+    if (threads < 1)
+        threads = 1;
+    s->daemon = MHD_start_daemon(
+        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
+            MHD_USE_TURBO,
+        0, NULL, NULL, on_request, s,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+        MHD_OPTION_THREAD_POOL_SIZE, threads,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)h->cfg->max_connections,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)h->cfg->connection_timeout_s,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096u,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
+        MHD_OPTION_END);
+    if (!s->daemon) {
+        snprintf(err, errlen, "cannot listen on %s (address in use or not available)", h->cfg->listen);
+        free(s);
+        return NULL;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = info ? info->port : ntohs(sa.sin_port);
+    return s;
+}
+
+uint16_t http_port(const struct http_server *s)
+{
+    return s->port;
+}
+
+void http_stop(struct http_server *s)
+{
+    if (!s)
+        return;
+    MHD_stop_daemon(s->daemon);
+    free(s);
+}
