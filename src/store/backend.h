@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * backend.h — private to src/store/: the table of functions every store
+ * backend fills (redis ConnectionType style). store.c validates arguments,
+ * parses cursors and calls visitors; a backend only talks to its database,
+ * so it may assume every argument has passed store.c's checks (valid
+ * call_sid, owner that fits, limits in range, strings clipped to the
+ * struct field sizes).
+ *
+ * Threads: every function may be called from any thread at the same time;
+ * the backend serialises access to its connection(s) itself. Backends never
+ * call visitors: list functions fill arrays and store.c calls the visitors
+ * after the backend has released its lock, so a visitor may use the store.
+ */
+#ifndef RECD_STORE_BACKEND_H
+#define RECD_STORE_BACKEND_H
+
+#include "store/store.h"
+
+/* Every backend's handle begins with this, so store.c can dispatch on it. */
+struct store {
+    const struct store_backend *be;
+};
+
+/* One page of store_list_recordings, already decoded by store.c. */
+struct store_rec_query {
+    bool has_state;
+    enum rec_state state;
+    const char *q;              /* substring of call_sid, NULL or "" for any */
+    bool has_after;             /* keyset: rows strictly after this pair */
+    int64_t after_created_at;
+    const char *after_call_sid;
+};
+
+/* One row of the duplicate check. */
+struct store_dup {
+    char call_sid[RECD_SID_MAX + 1];
+    int active_runs;
+};
+
+struct store_backend {
+    const char *name;
+    /** target is the URL without its scheme prefix (for SQLite: a path). */
+    struct store *(*open)(const char *target, char *err, size_t errlen);
+    void (*close)(struct store *st);
+    recd_err (*migrate)(struct store *st);
+    recd_err (*ping)(struct store *st);
+    recd_err (*ensure_run)(struct store *st, const char *call_sid,
+                           const struct ensure_policy *pol, struct ensure_result *out);
+    recd_err (*claim)(struct store *st, const char *owner, int64_t now, int64_t lease_ms,
+                      struct store_job *job);
+    recd_err (*renew)(struct store *st, int64_t run_id, const char *owner, int64_t now,
+                      int64_t lease_ms, int64_t bytes_done, int64_t bytes_total);
+    recd_err (*complete)(struct store *st, int64_t run_id, const char *owner, int64_t now,
+                         const struct store_ready *r);
+    recd_err (*retry)(struct store *st, int64_t run_id, const char *owner, int64_t now,
+                      int64_t next_attempt_at, const char *error_code,
+                      const char *error_message);
+    recd_err (*fail)(struct store *st, int64_t run_id, const char *owner, int64_t now,
+                     const char *error_code, const char *error_message);
+    recd_err (*reap)(struct store *st, int64_t now, int max_attempts, int *preaped);
+    /** now stamps updated_at, and created_at when rec->created_at is 0. */
+    recd_err (*upsert_recording)(struct store *st, const struct store_recording *rec,
+                                 int64_t now);
+    recd_err (*get_recording)(struct store *st, const char *call_sid,
+                              struct store_recording *out);
+    /** Fills rows[0..*pn) newest first, at most max rows. */
+    recd_err (*list_recordings)(struct store *st, const struct store_rec_query *q,
+                                struct store_recording *rows, size_t max, size_t *pn);
+    /** Ready recordings with call_sid > after_call_sid ("" = from the start),
+     *  ascending by call_sid, at most max rows. */
+    recd_err (*list_ready)(struct store *st, const char *after_call_sid,
+                           struct store_recording *rows, size_t max, size_t *pn);
+    /** Fills rows[0..*pn) newest first, at most max rows. */
+    recd_err (*list_runs)(struct store *st, const struct run_filter *f, struct store_run *rows,
+                          size_t max, size_t *pn);
+    /** *prows is malloc'd (caller frees, also when *pn is 0). */
+    recd_err (*find_duplicates)(struct store *st, struct store_dup **prows, size_t *pn);
+    recd_err (*count_runs)(struct store *st, int64_t counts[4]);
+    recd_err (*touch_played)(struct store *st, const char *call_sid, int64_t at);
+    recd_err (*mark_evicted)(struct store *st, const char *call_sid, int64_t now);
+};
+
+extern const struct store_backend store_backend_sqlite;
+
+#endif /* RECD_STORE_BACKEND_H */
