@@ -76,7 +76,8 @@ function renderProgress(row, r) {
   const run = row.run;
   const total = Number(run?.bytes_total) || 0;
   let ratio = total > 0 ? Math.min(1, (Number(run.bytes_done) || 0) / total) : null;
-  if (ratio === null && typeof row.item.progress === 'number') ratio = row.item.progress;
+  // A 0 from the server before the size is known says nothing: stay indeterminate.
+  if (ratio === null && typeof row.item.progress === 'number' && row.item.progress > 0) ratio = row.item.progress;
   if (ratio === null) {
     r.progress.removeAttribute('value'); // indeterminate
     r.progText.textContent = t('progress.waiting');

@@ -78,31 +78,43 @@ static bool print_run(const struct store_run *r, void *ctx)
     return true;
 }
 
+static void print_run_header(void)
+{
+    printf("%-8s %-34s %-10s %7s %12s %12s  %-24s %s\n", "ID", "CALL_SID", "STATUS", "ATTEMPT",
+           "BYTES_DONE", "BYTES_TOTAL", "CREATED", "ERROR");
+}
+
 int cli_runs(int argc, char **argv)
 {
     struct config cfg;
     struct config_args args;
-    int code = 0;
-    struct store *st = admin_open("runs", "[--status S] [--call-sid X] [--db URL]", argc, argv, &cfg, &args, &code);
-    if (st) {
-        struct run_filter f = { .limit = 1000, .call_sid = cfg.call_sid };
-        if (cfg.status && !(f.has_status = run_status_parse(cfg.status, &f.status))) {
-            fprintf(stderr, "recd runs: --status must be queued, running, completed or failed\n");
-            code = 2;
-        } else if (cfg.call_sid && !sid_valid(cfg.call_sid)) {
-            fprintf(stderr, "recd runs: --call-sid is not a valid call_sid\n");
-            code = 2;
-        } else {
-            printf("%-8s %-34s %-10s %7s %12s %12s  %-24s %s\n", "ID", "CALL_SID", "STATUS", "ATTEMPT",
-                   "BYTES_DONE", "BYTES_TOTAL", "CREATED", "ERROR");
-            code = store_list_runs(st, &f, print_run, NULL) == RECD_OK ? 0 : 1;
-        }
+    int code = 2;
+    struct run_filter f = { .limit = 1000 };
+    struct store *st = NULL;
+    if (!cli_setup("runs", "[--status S] [--call-sid X] [--db URL]", SCOPE_DB, argc, argv, &cfg, &args, &code))
+        goto out;
+    f.call_sid = cfg.call_sid;
+    if (cfg.status && !(f.has_status = run_status_parse(cfg.status, &f.status))) {
+        fprintf(stderr, "recd runs: --status must be queued, running, completed or failed\n");
+        goto out;
     }
+    if (cfg.call_sid && !sid_valid(cfg.call_sid)) {
+        fprintf(stderr, "recd runs: --call-sid is not a valid call_sid\n");
+        goto out;
+    }
+    code = 1;
+    st = cli_open_store(&cfg, true);
+    if (!st)
+        goto out;
+    print_run_header();
+    code = store_list_runs(st, &f, print_run, NULL) == RECD_OK ? 0 : 1;
+out:
     store_close(st);
     config_free(&cfg);
     return code;
 }
 
+/* Counts by status, then the active runs (the queue as it is now). */
 int cli_status(int argc, char **argv)
 {
     struct config cfg;
@@ -114,6 +126,13 @@ int cli_status(int argc, char **argv)
         printf("%-10s %s\n", "STATUS", "RUNS");
         for (int s = RUN_QUEUED; s <= RUN_FAILED; s++)
             printf("%-10s %lld\n", run_status_name((enum run_status)s), (long long)counts[s]);
+        printf("\nactive runs:\n");
+        print_run_header();
+        struct run_filter f = { .limit = 1000, .has_status = true, .status = RUN_RUNNING };
+        bool ok = store_list_runs(st, &f, print_run, NULL) == RECD_OK;
+        f.status = RUN_QUEUED;
+        ok = ok && store_list_runs(st, &f, print_run, NULL) == RECD_OK;
+        code = ok ? 0 : 1;
     } else if (st) {
         code = 1;
     }

@@ -101,6 +101,8 @@ static bool open_cache(struct app *a)
 static bool open_provider(struct app *a)
 {
     const struct config *c = &a->cfg;
+    if (c->workers == 0)
+        return true; /* HTTP only: nothing is downloaded here */
     struct provider_config pc = {
         .kind = strcmp(c->provider, "url") == 0 ? PROVIDER_URL : PROVIDER_TWILIO,
         .twilio_account_sid = c->twilio_account_sid,

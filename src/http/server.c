@@ -9,6 +9,7 @@
 #include "http/reply.h"
 #include "http/static.h"
 #include "http/stream.h"
+#include "proto/num.h"
 #include "util/log.h"
 
 #include <arpa/inet.h>
@@ -78,20 +79,32 @@ static enum MHD_Result route_get(struct http_server *s, struct MHD_Connection *c
     }
 }
 
-/* Accumulate a POST body; false once a response (413) was queued. */
-static bool collect_body(struct http_server *s, struct MHD_Connection *conn, struct request *req,
-                         const char *data, size_t *size, enum MHD_Result *presult)
+/* Refuse an announced oversized body before reading any of it. */
+static bool announced_too_big(struct http_server *s, struct MHD_Connection *conn)
 {
-    if (req->body_len + *size > (size_t)s->ctx.cfg->max_body_bytes) {
-        *presult = reply_error(&s->ctx, conn, req, 413, "body_too_large", "the request body is too large");
-        return false;
+    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    int64_t n = 0;
+    return cl && num_parse_i64(cl, 0, INT64_MAX, &n) && n > s->ctx.cfg->max_body_bytes;
+}
+
+/* Accumulate a POST body. Past the limit the rest is read and dropped
+ * (libmicrohttpd cannot answer in the middle of an upload); the final
+ * call then answers 413. */
+static void collect_body(struct http_server *s, struct request *req, const char *data, size_t *size)
+{
+    if (!req->body_too_big && req->body_len + *size > (size_t)s->ctx.cfg->max_body_bytes) {
+        req->body_too_big = true;
+        free(req->body);
+        req->body = NULL;
+        req->body_len = 0;
     }
-    req->body = xrealloc(req->body, req->body_len + *size + 1);
-    memcpy(req->body + req->body_len, data, *size);
-    req->body_len += *size;
-    req->body[req->body_len] = '\0';
+    if (!req->body_too_big) {
+        req->body = xrealloc(req->body, req->body_len + *size + 1);
+        memcpy(req->body + req->body_len, data, *size);
+        req->body_len += *size;
+        req->body[req->body_len] = '\0';
+    }
     *size = 0;
-    return true;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -106,12 +119,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         req->head = is(method, "HEAD");
         req->wait_applied_s = -1;
         *con_cls = req;
+        if (announced_too_big(s, conn))
+            return reply_error(&s->ctx, conn, req, 413, "body_too_large", "the request body is too large");
         if (is(method, "POST") || is(method, "PUT") || is(method, "PATCH"))
             return MHD_YES; /* the body follows */
     }
-    enum MHD_Result result = MHD_NO;
-    if (*upload_data_size > 0)
-        return collect_body(s, conn, req, upload_data, upload_data_size, &result) ? MHD_YES : result;
+    if (*upload_data_size > 0) {
+        collect_body(s, req, upload_data, upload_data_size);
+        return MHD_YES;
+    }
+    if (req->body_too_big)
+        return reply_error(&s->ctx, conn, req, 413, "body_too_large", "the request body is too large");
     switch (req->route) {
     case ROUTE_API_RECORDINGS:
     case ROUTE_API_RECORDING:
@@ -197,6 +215,7 @@ struct http_server *http_start(const struct http_ctx *h, char *err, size_t errle
         MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
             MHD_USE_TURBO,
         0, NULL, NULL, on_request, s,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
         MHD_OPTION_THREAD_POOL_SIZE, threads,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)h->cfg->max_connections,
@@ -204,7 +223,6 @@ struct http_server *http_start(const struct http_ctx *h, char *err, size_t errle
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
         MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096u,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
         MHD_OPTION_END);
     if (!s->daemon) {
         snprintf(err, errlen, "cannot listen on %s (address in use or not available)", h->cfg->listen);

@@ -13,8 +13,6 @@
 
 #include "provider/template.h"
 
-#include <string.h>
-
 static struct download_auth configured_auth(const struct provider_config *cfg)
 {
     struct download_auth a = {

@@ -336,6 +336,20 @@ test('Hebrew: right-to-left, translated, the switch persists; narrow screens sta
   assert.equal(await page.locator(rowSel(ONE)).locator('.sid').getAttribute('dir'), 'ltr');
   await page.screenshot({ path: path.join(ARTIFACTS, 'he.png'), fullPage: false });
 
+  // Keyboard: Tab reaches the first row's Play button, and focus is visible.
+  let focused = null;
+  for (let i = 0; i < 8 && !focused?.play; i++) {
+    await page.keyboard.press('Tab');
+    focused = await page.evaluate(() => {
+      const el = document.activeElement;
+      const style = getComputedStyle(el);
+      return { play: el.matches('li.rec button.play'), label: el.getAttribute('aria-label'), outline: style.outlineStyle };
+    });
+  }
+  assert.ok(focused?.play, 'Tab reaches a Play button');
+  assert.match(focused.label, /^ניגון ההקלטה CA/);
+  assert.notEqual(focused.outline, 'none', 'focus is visible');
+
   await page.setViewportSize({ width: 375, height: 800 });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `horizontal overflow at 375 px: ${overflow}px`);

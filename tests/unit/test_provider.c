@@ -18,15 +18,20 @@
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <openssl/evp.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define ACCOUNT "ACtest"
@@ -302,7 +307,6 @@ static int group_setup(void **state)
     unsetenv("HTTP_PROXY");
     unsetenv("all_proxy");
     unsetenv("ALL_PROXY");
-    assert_int_equal(curl_global_init(CURL_GLOBAL_DEFAULT), CURLE_OK);
     server_start(&api, on_api);
     server_start(&other, on_other);
     return 0;
@@ -313,7 +317,6 @@ static int group_teardown(void **state)
     atomic_store(&stopping, true);
     MHD_stop_daemon(api.d);
     MHD_stop_daemon(other.d);
-    curl_global_cleanup();
     return 0;
 }
 
@@ -893,6 +896,216 @@ static void test_url_helpers(void **state)
             fail_msg("same_origin(%s, %s) != %d", origin[i].a, origin[i].b, origin[i].same);
 }
 
+/* ---- against tools/fake-provider, when it is built ------------------------
+ * The binary comes from $FAKE_PROVIDER_BIN, else ./fake-provider (ctest runs
+ * in the build directory), else <repo>/build/fake-provider; without one these
+ * tests are skipped. Each test starts its own instance with its own knobs. */
+
+static pid_t fake_pid = -1;
+static int fake_port;
+
+static const char *fake_bin(char *buf, size_t len)
+{
+    const char *env = getenv("FAKE_PROVIDER_BIN");
+    const char *data = getenv("RECD_TEST_DATA"); /* <repo>/tests/unit/data */
+    if (env && *env)
+        return access(env, X_OK) == 0 ? env : NULL;
+    if (access("./fake-provider", X_OK) == 0)
+        return "./fake-provider";
+    if (data) {
+        snprintf(buf, len, "%s/../../../build/fake-provider", data);
+        if (access(buf, X_OK) == 0)
+            return buf;
+    }
+    return NULL;
+}
+
+/* Read the "listening on HOST:PORT" line; 0 if it does not come in 5 s. */
+static int read_port(int fd)
+{
+    char line[256];
+    size_t n = 0;
+    struct pollfd pfd = { .fd = fd, .events = POLLIN };
+    while (n < sizeof(line) - 1 && poll(&pfd, 1, 5000) == 1) {
+        ssize_t r = read(fd, line + n, 1);
+        if (r != 1 || line[n] == '\n')
+            break;
+        n++;
+    }
+    line[n] = '\0';
+    const char *colon = strrchr(line, ':');
+    int port = 0;
+    if (!strstr(line, "listening on") || !colon || sscanf(colon + 1, "%d", &port) != 1)
+        return 0;
+    return port;
+}
+
+/* Start the fake with our credentials plus extra flags (NULL-terminated). */
+static bool fake_start(const char *const *extra)
+{
+    char buf[1024];
+    const char *bin = fake_bin(buf, sizeof(buf));
+    const char *argv[16] = { bin, "--account-sid", ACCOUNT, "--auth-token", TOKEN,
+                             "--bearer", BEARER };
+    size_t argc = 7;
+    int pipefd[2];
+    posix_spawn_file_actions_t fa;
+    if (!bin)
+        return false;
+    for (; extra && *extra && argc < RECD_ARRAY_LEN(argv) - 1; extra++)
+        argv[argc++] = *extra;
+    argv[argc] = NULL;
+    assert_int_equal(pipe2(pipefd, O_CLOEXEC), 0);
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
+    int rc = posix_spawn(&fake_pid, bin, &fa, NULL, (char *const *)argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(pipefd[1]);
+    if (rc != 0)
+        fake_pid = -1;
+    fake_port = rc == 0 ? read_port(pipefd[0]) : 0;
+    close(pipefd[0]);
+    return fake_pid > 0 && fake_port > 0;
+}
+
+static int fake_teardown(void **state)
+{
+    if (fake_pid > 0) {
+        kill(fake_pid, SIGTERM);
+        waitpid(fake_pid, NULL, 0);
+    }
+    fake_pid = -1;
+    fake_port = 0;
+    return 0;
+}
+
+/* What the fake says recd should end up with for call_sid. */
+static void fake_expected(const char *call_sid, char sha[65], int64_t *psize, char rsid[65])
+{
+    char url[256], *body = NULL;
+    size_t len = 0;
+    struct download_req req = { .url = url, .what = "expectation", .connect_timeout_ms = 2000,
+                                .low_speed_timeout_ms = 5000 };
+    struct provider_result r;
+    memset(&r, 0, sizeof(r));
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/_expected?call_sid=%s", fake_port, call_sid);
+    CURL *h = curl_easy_init();
+    assert_int_equal(download_to_mem(h, &req, 65536, &body, &len, &r), RECD_OK);
+    curl_easy_cleanup(h);
+    json_t *j = json_loadb(body, len, 0, NULL);
+    assert_non_null(j);
+    snprintf(sha, 65, "%s", json_string_value(json_object_get(j, "sha256")));
+    snprintf(rsid, 65, "%s", json_string_value(json_object_get(j, "recording_sid")));
+    *psize = (int64_t)json_integer_value(json_object_get(j, "size"));
+    json_decref(j);
+    free(body);
+}
+
+static void fake_config(struct provider_config *cfg, char *base, size_t len)
+{
+    config_twilio(cfg, base, len);
+    snprintf(base, len, "http://127.0.0.1:%d", fake_port);
+}
+
+static void assert_fake_body(struct fetch *f)
+{
+    char sha[65], rsid[65];
+    int64_t size = 0;
+    fake_expected(f->rec.call_sid, sha, &size, rsid);
+    assert_string_equal(f->res.sha256, sha);
+    assert_int_equal(f->res.bytes, size);
+    assert_int_equal(fetch_file_size(f), size);
+    assert_string_equal(f->res.recording_sid, rsid);
+}
+
+static void test_fake_twilio_happy(void **state)
+{
+    static const char *const knobs[] = { NULL };
+    struct provider_config cfg;
+    struct fetch f;
+    char base[64];
+    if (!fake_start(knobs))
+        skip();
+    fake_config(&cfg, base, sizeof(base));
+    fetch_begin(&f, &cfg, "CAfake-1");
+    assert_int_equal(fetch_run(&f, NULL, NULL), RECD_OK);
+    assert_fake_body(&f);
+    assert_true(f.res.duration_s > 0);
+    fetch_end(&f);
+}
+
+static void test_fake_twilio_redirect(void **state)
+{
+    static const char *const knobs[] = { "--redirect", NULL };
+    struct provider_config cfg;
+    struct fetch f;
+    char base[64];
+    if (!fake_start(knobs))
+        skip();
+    fake_config(&cfg, base, sizeof(base));
+    fetch_begin(&f, &cfg, "CAfake-2");
+    assert_int_equal(fetch_run(&f, NULL, NULL), RECD_OK);
+    assert_fake_body(&f);
+    fetch_end(&f);
+}
+
+static void test_fake_twilio_truncate(void **state)
+{
+    static const char *const knobs[] = { "--truncate", NULL };
+    struct provider_config cfg;
+    struct fetch f;
+    char base[64];
+    if (!fake_start(knobs))
+        skip();
+    fake_config(&cfg, base, sizeof(base));
+    fetch_begin(&f, &cfg, "CAfake-3");
+    assert_int_equal(fetch_run(&f, NULL, NULL), RECD_ETRUNCATED);
+    assert_failed(&f, "truncated");
+    fetch_end(&f);
+}
+
+/* 500, then 429 with Retry-After, then the recording: what retries see. */
+static void test_fake_twilio_fail_then_succeed(void **state)
+{
+    static const char *const knobs[] = { "--fail-first", "1", "--rate-limit-first", "1", NULL };
+    struct provider_config cfg;
+    struct fetch f;
+    char base[64];
+    if (!fake_start(knobs))
+        skip();
+    fake_config(&cfg, base, sizeof(base));
+    fetch_begin(&f, &cfg, "CAfake-4");
+    assert_int_equal(fetch_run(&f, NULL, NULL), RECD_EUPSTREAM);
+    assert_int_equal(f.res.http_status, 500);
+    assert_int_equal(fetch_run(&f, NULL, NULL), RECD_EUPSTREAM);
+    assert_int_equal(f.res.http_status, 429);
+    assert_int_equal(f.res.retry_after_ms, 1000);
+    assert_int_equal(fetch_run(&f, NULL, NULL), RECD_OK);
+    assert_fake_body(&f);
+    fetch_end(&f);
+}
+
+static void test_fake_url_bearer(void **state)
+{
+    static const char *const knobs[] = { NULL };
+    struct provider_config cfg;
+    struct fetch f;
+    char tmpl[128];
+    if (!fake_start(knobs))
+        skip();
+    config_url(&cfg, tmpl, sizeof(tmpl), BEARER);
+    snprintf(tmpl, sizeof(tmpl), "http://127.0.0.1:%d/url-media/{call_sid}.{format}", fake_port);
+    cfg.media_format = "wav";
+    fetch_begin(&f, &cfg, "CAfake-5");
+    assert_int_equal(fetch_run(&f, NULL, NULL), RECD_OK);
+    char sha[65], rsid[65];
+    int64_t size = 0;
+    fake_expected("CAfake-5", sha, &size, rsid);
+    assert_string_equal(f.res.sha256, sha);
+    assert_int_equal(f.res.bytes, size);
+    fetch_end(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -920,5 +1133,17 @@ int main(void)
         cmocka_unit_test(test_url_registered_media_url_elsewhere),
         cmocka_unit_test(test_invalid_call_sid),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    const struct CMUnitTest fake_tests[] = {
+        cmocka_unit_test_teardown(test_fake_twilio_happy, fake_teardown),
+        cmocka_unit_test_teardown(test_fake_twilio_redirect, fake_teardown),
+        cmocka_unit_test_teardown(test_fake_twilio_truncate, fake_teardown),
+        cmocka_unit_test_teardown(test_fake_twilio_fail_then_succeed, fake_teardown),
+        cmocka_unit_test_teardown(test_fake_url_bearer, fake_teardown),
+    };
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return 1;
+    int failed = cmocka_run_group_tests_name("in_process", tests, group_setup, group_teardown);
+    failed += cmocka_run_group_tests_name("fake_provider", fake_tests, NULL, NULL);
+    curl_global_cleanup();
+    return failed;
 }
