@@ -121,8 +121,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *con_cls = req;
         if (announced_too_big(s, conn))
             return reply_error(&s->ctx, conn, req, 413, "body_too_large", "the request body is too large");
-        if (is(method, "POST") || is(method, "PUT") || is(method, "PATCH"))
-            return MHD_YES; /* the body follows */
+        /* Answer from the second call: libmicrohttpd closes the connection
+         * after a response queued in the first one (no keep-alive). */
+        return MHD_YES;
     }
     if (*upload_data_size > 0) {
         collect_body(s, req, upload_data, upload_data_size);

@@ -181,11 +181,16 @@ def test_fetch_runs_status_then_worker_downloads(fake_provider, recd):
     assert p2.returncode == 0, p2
     assert rd.sql("SELECT status FROM recording_runs WHERE call_sid = ?", (sid,)) == [("queued",)]
 
-    for args in (["runs"], ["runs", "--status", "queued"], ["runs", "--call-sid", sid],
-                 ["status"]):
+    for args in (["runs"], ["runs", "--status", "queued"], ["runs", "--call-sid", sid]):
         p = rd.cli(*args)
         assert p.returncode == 0, (args, p)
         assert sid in p.stdout, (args, p.stdout)
+    # `recd status`: counts by status, then the active runs.
+    p = rd.cli("status")
+    assert p.returncode == 0, p
+    counts = _status_counts(p.stdout)
+    assert counts.get("queued") == 1 and counts.get("running") == 0, p.stdout
+    assert sid in p.stdout, p.stdout
     p = rd.cli("runs", "--status", "completed")
     assert p.returncode == 0 and sid not in p.stdout, p
 
@@ -203,10 +208,25 @@ def test_fetch_runs_status_then_worker_downloads(fake_provider, recd):
 
     p = rd.cli("runs", "--status", "completed", "--call-sid", sid)
     assert p.returncode == 0 and sid in p.stdout, p
+    p = rd.cli("status")
+    counts = _status_counts(p.stdout)
+    assert counts.get("completed") == 1 and counts.get("queued") == 0, counts
+    assert sid not in p.stdout, p.stdout  # no longer active
     other = new_call_sid()
     p = rd.cli("runs", "--call-sid", other)
     assert p.returncode == 0 and sid not in p.stdout, p
     assert rd.cli("check").returncode == 0
+
+
+def _status_counts(text):
+    """{status: count} from the rows of `recd status` that name a run status."""
+    counts = {}
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[0] in ("queued", "running", "completed", "failed") \
+                and parts[1].isdigit():
+            counts[parts[0]] = int(parts[1])
+    return counts
 
 
 def test_import_json_lines(fake_provider, recd, tmp_dir):

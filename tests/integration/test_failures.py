@@ -43,6 +43,10 @@ def test_kill9_during_download_then_restart(fake_provider, recd):
         assert 0 < body["bytes_done"] < exp["size"], body
         time.sleep(0.3)
 
+    # Bytes go to a temp file while downloading, never to the final name.
+    assert part_files(rd.cache_dir), "no *.part file during the download"
+    assert not [p for p in rd.cache_dir.rglob("*") if p.is_file()
+                and not p.name.endswith(".part")], "a final file before completion"
     rd.kill9()
     assert rd.sql(DUPLICATE_SQL) == []
     # Speed the provider up so the second attempt does not take as long.

@@ -174,7 +174,9 @@ def test_garbage_requests(server):
                 b"GET /stream?call_sid=CA1 HTTP/1.1\r\nHost: x\r\nPrefer: wait=-1\r\n\r\n",
                 b"GET /stream?call_sid=CA1 HTTP/1.1\r\nHost: x\r\n"
                 b"Prefer: wait=99999999999999999999\r\n\r\n"):
-        resp, raw = raw_request(server.port, req, timeout=20)
+        # Binary junk may just be held until the connection timeout; the
+        # others are answered at once. Only answers are checked.
+        resp, raw = raw_request(server.port, req, timeout=3 if req[0] == 0 else 30)
         if resp is not None:
             assert resp.status < 500 or resp.status in special.get(req, ()), (req, resp)
 

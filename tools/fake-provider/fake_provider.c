@@ -31,9 +31,9 @@ struct options {
 static void usage(FILE *out)
 {
 	fputs("usage: fake-provider [--listen 127.0.0.1:PORT] [options]\n"
-	      "  --listen HOST:PORT      IPv4 address to bind (default 127.0.0.1:0, 0 = free port)\n"
-	      "  --verbose               log each request to stderr\n"
-	      "  --help                  this text\n"
+	      "  --listen HOST:PORT               IPv4 address to bind (default 127.0.0.1:0, 0 = free port)\n"
+	      "  --verbose                        log each request to stderr\n"
+	      "  --help                           this text\n"
 	      "settings (also POST /_control?name=value, with '_' for '-'):\n",
 	      out);
 	fp_knobs_usage(out);

@@ -18,6 +18,7 @@ struct knob {
 	enum kind kind;
 	size_t offset;    /* into struct fp_knobs */
 	long long min, max;
+	const char *arg;  /* value placeholder for --help, "" for booleans */
 	const char *help;
 };
 
@@ -25,17 +26,17 @@ struct knob {
 #define HOUR_MS 3600000LL
 
 static const struct knob knobs[] = {
-	{ "account_sid", KIND_SID, F(account_sid), 0, 0, "SID account sid in paths and Basic auth" },
-	{ "auth_token", KIND_SECRET, F(auth_token), 0, 0, "TOKEN Basic auth password" },
-	{ "bearer", KIND_SECRET, F(bearer), 0, 0, "TOKEN /url-media/ requires 'Authorization: Bearer TOKEN' (empty = off)" },
-	{ "latency_ms", KIND_INT, F(latency_ms), 0, HOUR_MS, "N delay before a media endpoint answers" },
-	{ "listing_latency_ms", KIND_INT, F(listing_latency_ms), 0, HOUR_MS, "N delay before a listing answers" },
-	{ "rate", KIND_INT, F(rate), 0, 10000000000LL, "BYTES_PER_S drip the media body (0 = unlimited)" },
-	{ "fail_first", KIND_INT, F(fail_first), 0, 1000000000LL, "N first N media requests per recording answer 500" },
-	{ "rate_limit_first", KIND_INT, F(rate_limit_first), 0, 1000000000LL, "N next N media requests per recording answer 429" },
-	{ "truncate", KIND_BOOL, F(truncate), 0, 1, "close media responses after half the body" },
-	{ "duration_s", KIND_INT, F(duration_s), 0, 3600, "N audio duration in seconds" },
-	{ "redirect", KIND_BOOL, F(redirect), 0, 1, "media requests answer 302 to /media/{sid}.{ext}" },
+	{ "account_sid", KIND_SID, F(account_sid), 0, 0, "SID", "account sid in paths and Basic auth" },
+	{ "auth_token", KIND_SECRET, F(auth_token), 0, 0, "TOKEN", "Basic auth password" },
+	{ "bearer", KIND_SECRET, F(bearer), 0, 0, "TOKEN", "/url-media/ requires 'Authorization: Bearer TOKEN' (empty = off)" },
+	{ "latency_ms", KIND_INT, F(latency_ms), 0, HOUR_MS, "N", "delay before a media endpoint answers" },
+	{ "listing_latency_ms", KIND_INT, F(listing_latency_ms), 0, HOUR_MS, "N", "delay before a listing answers" },
+	{ "rate", KIND_INT, F(rate), 0, 10000000000LL, "BYTES_PER_S", "drip the media body (0 = unlimited)" },
+	{ "fail_first", KIND_INT, F(fail_first), 0, 1000000000LL, "N", "first N media requests per recording answer 500" },
+	{ "rate_limit_first", KIND_INT, F(rate_limit_first), 0, 1000000000LL, "N", "next N media requests per recording answer 429" },
+	{ "truncate", KIND_BOOL, F(truncate), 0, 1, "", "close media responses after half the body" },
+	{ "duration_s", KIND_INT, F(duration_s), 0, 3600, "N", "audio duration in seconds" },
+	{ "redirect", KIND_BOOL, F(redirect), 0, 1, "", "media requests answer 302 to /media/{sid}.{ext}" },
 };
 
 #define NKNOBS (sizeof(knobs) / sizeof(knobs[0]))
@@ -172,10 +173,10 @@ void fp_knobs_usage(FILE *out)
 {
 	for (size_t i = 0; i < NKNOBS; i++) {
 		char flag[64];
-		snprintf(flag, sizeof(flag), "%s", knobs[i].name);
-		for (char *p = flag; *p != '\0'; p++)
+		snprintf(flag, sizeof(flag), "%s %s", knobs[i].name, knobs[i].arg);
+		for (char *p = flag; *p != ' '; p++)
 			if (*p == '_')
 				*p = '-';
-		fprintf(out, "  --%-20s %s\n", flag, knobs[i].help);
+		fprintf(out, "  --%-30s %s\n", flag, knobs[i].help);
 	}
 }
