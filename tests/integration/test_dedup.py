@@ -148,3 +148,41 @@ def test_200_distinct_calls_at_once(fake_provider, recd):
     chk = rd.cli("check")
     assert chk.returncode == 0, (chk.stdout, chk.stderr)
 
+
+
+def test_two_servers_one_store(fake_provider, recd):
+    """Two recd processes on one SQLite store and cache dir: the database
+    decides, so one download in total, and both serve the right bytes."""
+    fp = fake_provider(latency_ms=1000)
+    a = recd(fp, workers=2)
+    b = recd(fp, workers=2, db=a.db_url, cache_dir=str(a.cache_dir))
+    sid = new_call_sid()
+    exp = fp.expected(sid)
+
+    out = [None] * 100
+    barrier = threading.Barrier(len(out))
+    threads = [threading.Thread(target=_client,
+                                args=((a if i % 2 else b).port, sid, "GET", barrier, out, i),
+                                daemon=True) for i in range(len(out))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=DEADLINE + 120)
+    assert not any(t.is_alive() for t in threads)
+    for rec in out:
+        _check_final(rec, exp)
+
+    st = fp.stats(sid)
+    assert st["media_ok"] == 1 and st["media_requests"] == 1, st
+    assert a.sql(DUPLICATE_SQL) == []
+    assert a.sql("SELECT status FROM recording_runs WHERE call_sid = ?", (sid,)) == \
+        [("completed",)]
+    firsts = [rec["first"] for rec in out]
+    creators = [r for r in firsts if r.status == 202 and r.header("Recording-Dedup") is None]
+    assert len(creators) == 1, len(creators)
+    # The server that did not create the run learnt about it from the store.
+    layers = {r.header("Recording-Dedup") for r in firsts if r.status == 202}
+    assert "db" in layers, layers
+    created = metric_value(a.metrics(), "recd_runs_created_total") + \
+        metric_value(b.metrics(), "recd_runs_created_total")
+    assert created == 1

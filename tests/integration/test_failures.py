@@ -183,3 +183,56 @@ def test_provider_404_is_remembered(fake_provider, recd):
         detail = rd.get("/api/recordings/" + sid).json()
         assert detail["state"] == "missing", detail
     assert rd.sql(DUPLICATE_SQL) == []
+
+
+def test_redirect_is_followed(fake_provider, recd):
+    fp = fake_provider(redirect=True)
+    rd = recd(fp)
+    sid = new_call_sid()
+    exp = fp.expected(sid)
+    r = rd.wait_final(sid)
+    assert r.status == 200, r
+    assert sha256(r.body) == exp["sha256"]
+    assert rd.sql("SELECT status, attempt FROM recording_runs WHERE call_sid = ?",
+                  (sid,)) == [("completed", 1)]
+
+
+def test_rate_limited_429_is_retried(fake_provider, recd):
+    fp = fake_provider(rate_limit_first=2)
+    rd = recd(fp, max_attempts=5, backoff_base_ms=100, backoff_max_ms=500)
+    sid = new_call_sid()
+    exp = fp.expected(sid)
+    r = rd.wait_final(sid, check=lambda x: _assert_right_if_200(x, exp))
+    assert r.status == 200, r
+    assert sha256(r.body) == exp["sha256"]
+    st = fp.stats(sid)
+    assert st["media_requests"] == 3 and st["media_ok"] == 1, st
+    rows = rd.sql("SELECT status, attempt FROM recording_runs WHERE call_sid = ?", (sid,))
+    assert rows == [("completed", 3)], rows
+
+
+def test_eviction_then_refetch(fake_provider, recd):
+    fp = fake_provider()
+    first, second = new_call_sid(), new_call_sid()
+    exp1, exp2 = fp.expected(first), fp.expected(second)
+    # Room for one recording only: fetching the second evicts the first.
+    rd = recd(fp, cache_max_bytes=exp1["size"] + exp2["size"] - 1)
+    for sid, exp in ((first, exp1), (second, exp2)):
+        r = rd.wait_final(sid)
+        assert r.status == 200 and sha256(r.body) == exp["sha256"], r
+
+    def evicted():
+        return rd.sql("SELECT state FROM recordings WHERE call_sid = ?", (first,)) == \
+            [("remote",)]
+    wait_until(evicted, 60, what="first recording evicted")
+    files = [p for p in rd.cache_dir.rglob("*.wav")]
+    assert [p.name for p in files] == [second + ".wav"], files
+
+    r = rd.stream(second)  # the kept one is still served
+    assert r.status == 200 and sha256(r.body) == exp2["sha256"]
+    r = rd.wait_final(first, check=lambda x: _assert_right_if_200(x, exp1))
+    assert r.status == 200 and sha256(r.body) == exp1["sha256"], r
+    assert fp.stats(first)["media_ok"] == 2
+    rows = rd.sql("SELECT status FROM recording_runs WHERE call_sid = ?", (first,))
+    assert rows == [("completed",), ("completed",)], rows
+    assert rd.sql(DUPLICATE_SQL) == []

@@ -297,10 +297,8 @@ enum MHD_Result fp_provider_url_media(struct MHD_Connection *c, struct fp_req *r
 	char rec_sid[FP_RECORDING_SID_LEN + 1];
 
 	fp_state_knobs(&k);
-	if (!parse_file(rest, &f)) {
-		fp_state_count_media(NULL);
+	if (!parse_file(rest, &f))
 		return reply_not_found(c, r, "media");
-	}
 	fp_state_count_media(f.name);
 	if (!fp_sleep_ms(k.latency_ms))
 		return MHD_NO;
