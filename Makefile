@@ -10,11 +10,11 @@ all: build
 
 build:
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-	@cmake --build $(BUILD) -j$(JOBS)
+	@cmake --build $(BUILD) -j$(JOBS) -- --no-print-directory
 
 asan:
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DRECD_SANITIZE=ON >/dev/null
-	@cmake --build $(ASAN_BUILD) -j$(JOBS)
+	@cmake --build $(ASAN_BUILD) -j$(JOBS) -- --no-print-directory
 
 deps:
 	@scripts/install-deps
@@ -27,7 +27,10 @@ test: deps
 unit: build
 	@cd $(BUILD) && ctest --output-on-failure -L unit
 
-demo: build
+# The README's first command: install build dependencies, build, run.
+demo:
+	@scripts/install-deps --build
+	@$(MAKE) --no-print-directory build
 	@scripts/demo
 
 bench: build
