@@ -89,7 +89,7 @@ static void answer_active(struct runs *r, const char *call_sid, const struct ens
     } else {
         out->layer = DEDUP_DB;
         metrics_dedup(r->metrics, DEDUP_DB);
-        log_event(LOG_DEBUG, "RUN_DEDUP", LF_S("call_sid", call_sid), LF_S("layer", "db"),
+        log_event(LOG_INFO, "RUN_DEDUP", LF_S("call_sid", call_sid), LF_S("layer", "db"),
                   LF_I("run_id", er->run.id));
     }
 }
@@ -124,6 +124,8 @@ recd_err run_ensure(struct runs *r, const char *call_sid, struct run_view *out)
         out->answer = ANSWER_ACTIVE;
         out->layer = DEDUP_MEMORY;
         metrics_dedup(r->metrics, DEDUP_MEMORY);
+        log_event(LOG_DEBUG, "RUN_DEDUP", LF_S("call_sid", call_sid), LF_S("layer", "memory"),
+                  LF_I("run_id", out->run.run_id));
         return RECD_OK;
     }
     struct ensure_result *er = xmalloc(sizeof(*er)); /* ~5 KiB: keep it off small stacks */

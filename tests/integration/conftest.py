@@ -88,14 +88,16 @@ def recd(request):
 
     yield make
     failed = _failed(request)
-    sanitizer = []
+    problems = []
     for r, tmp in made:
         r.stop()
-        sanitizer += r.sanitizer_reports()
-        if failed or r.sanitizer_reports():
+        bad = r.sanitizer_reports() + ["exit status %s" % rc for rc in r.bad_exits()]
+        problems += bad
+        if failed or bad:
             print("\n==== recd logs (exit codes %s)\n%s" % (r.exit_codes, r.log()))
         rmtree(tmp)
-    assert not sanitizer, "sanitizer reports in recd logs: %s" % sanitizer
+    # A clean shutdown on SIGTERM and no sanitizer report, in every test.
+    assert not problems, "recd: %s" % problems
 
 
 @pytest.fixture

@@ -352,6 +352,8 @@ class Recd:
         self.starts = 0
         self.logs = []  # one log file per start
         self.exit_codes = []
+        self.clean_stops = []  # exit statuses after our SIGTERM
+        self.died = []         # exit statuses of deaths we did not cause
 
     @property
     def db_url(self):
@@ -403,12 +405,29 @@ class Recd:
         return self.proc is not None and self.proc.poll() is None
 
     def kill9(self):
+        assert self.alive(), "recd was already dead before kill -9"
         os.kill(self.proc.pid, signal.SIGKILL)
         self.exit_codes.append(self.proc.wait(timeout=30))
 
     def stop(self):
-        if self.proc is not None and self.proc.returncode is None:
-            self.exit_codes.append(_stop_pid(self.proc))
+        """SIGTERM (SIGKILL after 10 s). Returns the exit status, or None if
+        the process had already ended (then it is in exit_codes already,
+        or it died on its own: bad_exits() reports that)."""
+        if self.proc is None:
+            return None
+        if self.proc.returncode is None and self.proc.poll() is None:
+            rc = _stop_pid(self.proc)
+            self.exit_codes.append(rc)
+            self.clean_stops.append(rc)
+            return rc
+        if self.proc.returncode not in self.exit_codes:
+            self.exit_codes.append(self.proc.returncode)
+            self.died.append(self.proc.returncode)
+        return None
+
+    def bad_exits(self):
+        """Exits that were not a clean 0 after SIGTERM, nor our own kill -9."""
+        return [rc for rc in self.clean_stops if rc != 0] + list(self.died)
 
     def log(self, tail=200):
         out = []

@@ -26,7 +26,7 @@ def shared_server():
     finally:
         rd.stop()
         fp.stop()
-        reports = rd.sanitizer_reports()
+        reports = rd.sanitizer_reports() + ["exit status %s" % rc for rc in rd.bad_exits()]
         if reports:
             print("\n==== recd logs\n%s" % rd.log())
         rmtree(rd_tmp)
