@@ -67,17 +67,9 @@ static bool on_pending(const char *call_sid, bool thorough, void *ctx)
 
 static bool index_ready(const struct store_recording *rec, void *ctx)
 {
-    struct cache *c = ctx;
     struct cache_entry e;
-    memset(&e, 0, sizeof(e));
-    recd_strlcpy(e.call_sid, rec->call_sid, sizeof(e.call_sid));
-    recd_strlcpy(e.rel_path, rec->cache_path, sizeof(e.rel_path));
-    recd_strlcpy(e.format, rec->format, sizeof(e.format));
-    recd_strlcpy(e.sha256, rec->sha256, sizeof(e.sha256));
-    e.size = rec->size_bytes;
-    e.mtime_ms = rec->ready_at;
-    e.last_played_ms = rec->last_played_at;
-    cache_index_put(c, &e);
+    run_entry_from_recording(rec, &e);
+    cache_index_put(ctx, &e);
     return true;
 }
 

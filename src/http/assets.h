@@ -12,7 +12,6 @@ struct web_asset {
     const char *path;          /* "/index.html", relative to web/ */
     const unsigned char *data; /* bytes, NUL-terminated for convenience */
     int size;                  /* bytes, without the terminating NUL */
-    const char *content_type;
 };
 
 /* Terminated by an entry whose path is NULL. */

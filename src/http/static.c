@@ -225,12 +225,12 @@ static enum MHD_Result serve_embedded(struct MHD_Connection *conn, const char *r
         return reply_not_found(conn);
     const char *etag = static_asset_etag(a);
     if (client_has(conn, etag))
-        return reply_not_modified(conn, rel, a->content_type, etag);
+        return reply_not_modified(conn, rel, static_content_type(rel), etag);
     struct MHD_Response *resp = MHD_create_response_from_buffer(
         (size_t)a->size, (void *)a->data, MHD_RESPMEM_PERSISTENT);
     if (!resp)
         return MHD_NO;
-    add_headers(resp, rel, a->content_type, etag, true);
+    add_headers(resp, rel, static_content_type(rel), etag, true);
     enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
     MHD_destroy_response(resp);
     return ret;

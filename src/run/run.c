@@ -62,7 +62,7 @@ static void flight_from_run(const struct store_run *run, struct flight_info *fi)
     fi->bytes_total = run->bytes_total;
 }
 
-static void entry_from_recording(const struct store_recording *rec, struct cache_entry *e)
+void run_entry_from_recording(const struct store_recording *rec, struct cache_entry *e)
 {
     memset(e, 0, sizeof(*e));
     recd_strlcpy(e->call_sid, rec->call_sid, sizeof(e->call_sid));
@@ -102,7 +102,7 @@ static void answer_final(struct runs *r, const char *call_sid, const struct ensu
     switch (er->outcome) {
     case ENSURE_READY:
         out->answer = ANSWER_READY;
-        entry_from_recording(&er->rec, &out->entry);
+        run_entry_from_recording(&er->rec, &out->entry);
         cache_index_put(r->cache, &out->entry);
         break;
     case ENSURE_MISSING:

@@ -65,4 +65,7 @@ void run_ended(struct runs *r, const char *call_sid);
 
 struct flight *runs_flight(struct runs *r);
 
+/** The cache index entry for a ready recording row. */
+void run_entry_from_recording(const struct store_recording *rec, struct cache_entry *e);
+
 #endif

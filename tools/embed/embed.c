@@ -1,33 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * embed — build-time tool: turns the files under web/ into a C source that
- * defines recd_web_assets[] (path, bytes, length, content type), so one
+ * defines recd_web_assets[] (path, bytes, length), so one
  * binary serves the whole screen. Usage: embed ROOT OUT.c FILE...
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const char *content_type(const char *path)
-{
-    static const struct { const char *ext, *type; } types[] = {
-        { ".html", "text/html; charset=utf-8" },
-        { ".js", "text/javascript; charset=utf-8" },
-        { ".mjs", "text/javascript; charset=utf-8" },
-        { ".css", "text/css; charset=utf-8" },
-        { ".json", "application/json" },
-        { ".svg", "image/svg+xml" },
-        { ".png", "image/png" },
-        { ".ico", "image/x-icon" },
-        { ".txt", "text/plain; charset=utf-8" },
-        { ".md", "text/markdown; charset=utf-8" },
-    };
-    const char *dot = strrchr(path, '.');
-    for (size_t i = 0; dot && i < sizeof(types) / sizeof(types[0]); i++)
-        if (strcmp(dot, types[i].ext) == 0)
-            return types[i].type;
-    return "application/octet-stream";
-}
 
 static int emit_file(FILE *out, const char *root, const char *path, int index)
 {
@@ -74,9 +53,9 @@ int main(int argc, char **argv)
         const char *rel = argv[i + 3];
         if (strncmp(rel, root, rootlen) == 0)
             rel += rootlen;
-        fprintf(out, "  { \"%s\", asset_%d, %d, \"%s\" },\n", rel, i, sizes[i], content_type(rel));
+        fprintf(out, "  { \"%s\", asset_%d, %d },\n", rel, i, sizes[i]);
     }
-    fprintf(out, "  { NULL, NULL, 0, NULL }\n};\nconst size_t recd_web_assets_count = %d;\n", count);
+    fprintf(out, "  { NULL, NULL, 0 }\n};\nconst size_t recd_web_assets_count = %d;\n", count);
     free(sizes);
     return fclose(out) == 0 ? 0 : 1;
 }
