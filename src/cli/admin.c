@@ -164,7 +164,7 @@ static int fetch_one(const struct config *cfg, struct store *st, struct cache *c
     struct run_policy policy = { .negative_ttl_ms = (int64_t)cfg->negative_ttl_s * 1000,
                                  .failure_cooldown_ms = (int64_t)cfg->failure_cooldown_s * 1000,
                                  .max_attempts = cfg->max_attempts };
-    struct runs *r = runs_new(st, cache, m, &policy, NULL, NULL);
+    struct runs *r = runs_new(st, cache, m, NULL, &policy, NULL, NULL);
     struct run_view v;
     int code = 1;
     if (run_ensure(r, sid, &v) == RECD_OK) {

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define PLAYED_FLUSH_MS 5000
 
@@ -27,6 +28,7 @@ struct app {
     struct cache *cache;
     struct provider *provider;
     struct metrics *metrics;
+    struct gate *gate;
     struct runs *runs;
     struct waiters *waiters;
     struct worker_pool *pool;
@@ -164,7 +166,16 @@ static bool start_services(struct app *a, bool with_http)
         .failure_cooldown_ms = (int64_t)a->cfg.failure_cooldown_s * 1000,
         .max_attempts = a->cfg.max_attempts,
     };
-    a->runs = runs_new(a->store, a->cache, a->metrics, &policy, on_run_created, a);
+    if (a->cfg.redis && a->cfg.redis[0]) {
+        char err[256] = "", owner[128];
+        snprintf(owner, sizeof(owner), "recd:%d", (int)getpid());
+        a->gate = gate_new(a->cfg.redis, owner, err, sizeof(err));
+        if (!a->gate) {
+            fprintf(stderr, "recd: %s\n", err);
+            return false;
+        }
+    }
+    a->runs = runs_new(a->store, a->cache, a->metrics, a->gate, &policy, on_run_created, a);
     if (with_http)
         a->waiters = waiters_new(on_pending, a, 1000);
     struct worker_settings ws = {
@@ -206,6 +217,7 @@ static void stop_services(struct app *a)
     if (a->cache)
         cache_drain_played(a->cache, flush_played_one, a);
     runs_free(a->runs);
+    gate_free(a->gate);
     provider_free(a->provider);
     cache_free(a->cache);
     metrics_free(a->metrics);

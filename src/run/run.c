@@ -5,7 +5,8 @@
  * Invariant: at most one active run per call_sid. This file never decides
  * that on its own: store_ensure_run inserts under the partial unique
  * index, and a loser of that race reads the winner. The memory layer
- * only answers from what the store said within the last ttl.
+ * only answers from what the store said within the last ttl; the Redis
+ * gate only turns away requests while another one is creating the run.
  */
 #include "run/run.h"
 #include "util/clock.h"
@@ -18,6 +19,7 @@ struct runs {
     struct store *store;      /* borrowed */
     struct cache *cache;      /* borrowed */
     struct metrics *metrics;  /* borrowed */
+    struct gate *gate;        /* borrowed, NULL without --redis */
     struct run_policy policy;
     struct flight *flight;    /* owned */
     run_created_cb on_created;
@@ -26,13 +28,14 @@ struct runs {
 
 #define FLIGHT_TTL_MS 1000
 
-struct runs *runs_new(struct store *st, struct cache *c, struct metrics *m,
+struct runs *runs_new(struct store *st, struct cache *c, struct metrics *m, struct gate *gate,
                       const struct run_policy *policy, run_created_cb on_created, void *ctx)
 {
     struct runs *r = xcalloc(1, sizeof(*r));
     r->store = st;
     r->cache = c;
     r->metrics = m;
+    r->gate = gate;
     r->policy = *policy;
     r->flight = flight_new(FLIGHT_TTL_MS);
     r->on_created = on_created;
@@ -117,6 +120,19 @@ static void answer_final(struct runs *r, const char *call_sid, const struct ensu
     }
 }
 
+/* Layer 5: another request (on any server) holds the call's lock, so a
+ * run is being created or is active; answer 202 without the store. The
+ * memory entry keeps this process from asking Redis again for a second. */
+static void answer_gate_held(struct runs *r, const char *call_sid, struct run_view *out)
+{
+    out->run = (struct flight_info){ .status = RUN_QUEUED };
+    flight_resolved(r->flight, call_sid, &out->run);
+    out->answer = ANSWER_ACTIVE;
+    out->layer = DEDUP_REDIS;
+    metrics_dedup(r->metrics, DEDUP_REDIS);
+    log_event(LOG_DEBUG, "RUN_DEDUP", LF_S("call_sid", call_sid), LF_S("layer", "redis"));
+}
+
 recd_err run_ensure(struct runs *r, const char *call_sid, struct run_view *out)
 {
     memset(out, 0, sizeof(*out));
@@ -128,6 +144,12 @@ recd_err run_ensure(struct runs *r, const char *call_sid, struct run_view *out)
                   LF_I("run_id", out->run.run_id));
         return RECD_OK;
     }
+    enum gate_result gate = r->gate ? gate_acquire(r->gate, call_sid) : GATE_ERROR;
+    if (gate == GATE_HELD) {
+        answer_gate_held(r, call_sid, out);
+        return RECD_OK;
+    }
+    bool gated = gate == GATE_ACQUIRED;
     struct ensure_result *er = xmalloc(sizeof(*er)); /* ~5 KiB: keep it off small stacks */
     struct ensure_policy pol = {
         .now = clock_now_ms(),
@@ -145,6 +167,8 @@ recd_err run_ensure(struct runs *r, const char *call_sid, struct run_view *out)
     } else {
         answer_final(r, call_sid, er, pol.now, out);
     }
+    if (gated && (rc != RECD_OK || out->answer != ANSWER_ACTIVE))
+        gate_release(r->gate, call_sid); /* no run to guard */
     free(er);
     return rc;
 }
@@ -176,4 +200,6 @@ void run_progress(struct runs *r, const char *call_sid, const struct flight_info
 void run_ended(struct runs *r, const char *call_sid)
 {
     flight_forget(r->flight, call_sid);
+    if (r->gate)
+        gate_release(r->gate, call_sid);
 }

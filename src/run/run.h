@@ -6,7 +6,8 @@
  *
  * Invariant: at most one active run per call_sid. The store's partial
  * unique index guarantees it; the memory layer (flight) only saves the
- * store from bursts; layer 5 (redis, optional) is not built yet.
+ * store from bursts, and the optional Redis gate (layer 5) only saves it
+ * from herds spread over many servers.
  * Threads: every function is safe from any thread.
  */
 #ifndef RECD_RUN_RUN_H
@@ -14,6 +15,7 @@
 
 #include "common.h"
 #include "cache/cache.h"
+#include "gate/redis.h"
 #include "run/flight.h"
 #include "store/store.h"
 #include "util/metrics.h"
@@ -45,8 +47,9 @@ struct run_policy {
 
 struct runs;
 
-/** Borrows store, cache and metrics for its lifetime. Caller frees with runs_free(). */
-struct runs *runs_new(struct store *st, struct cache *c, struct metrics *m,
+/** Borrows store, cache, metrics and gate (NULL = no Redis) for its
+ *  lifetime. Caller frees with runs_free(). */
+struct runs *runs_new(struct store *st, struct cache *c, struct metrics *m, struct gate *gate,
                       const struct run_policy *policy, run_created_cb on_created, void *ctx);
 void runs_free(struct runs *r);
 
@@ -60,7 +63,8 @@ bool run_pending(struct runs *r, const char *call_sid, bool thorough);
 /** A local worker's progress; keeps the memory layer fresh for 202 bodies. */
 void run_progress(struct runs *r, const char *call_sid, const struct flight_info *info);
 
-/** A run ended (worker side): forget it in memory. The caller then wakes waiters. */
+/** A run ended (worker side): forget it in memory and release the gate.
+ *  The caller then wakes waiters. */
 void run_ended(struct runs *r, const char *call_sid);
 
 struct flight *runs_flight(struct runs *r);
