@@ -186,8 +186,10 @@ static recd_err apply_flag(struct config *cfg, int argc, char **argv, int *pi, c
         return RECD_EINVAL;
     }
     if (o->type == OPT_SECRET && !is_file) {
-        snprintf(err, errlen, "--%s: secrets are not accepted on the command line; use --%s-file or RECD_%s",
-                 o->name, o->name, "…");
+        char env[96];
+        env_name(o->name, "", env, sizeof(env));
+        snprintf(err, errlen, "--%s: secrets are not accepted on the command line; use --%s-file or %s",
+                 o->name, o->name, env);
         return RECD_EINVAL;
     }
     const char *value = eq ? eq + 1 : NULL;

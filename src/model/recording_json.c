@@ -3,6 +3,7 @@
 #include "model/recording_json.h"
 #include "proto/sid.h"
 #include "util/clock.h"
+#include "util/utf8.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -16,9 +17,18 @@ static json_t *time_or_null(int64_t ms)
     return json_string(buf);
 }
 
+/* Stored text may end in a character cut by a fixed-size buffer, or quote
+ * a provider's bytes: make it valid UTF-8 so jansson accepts it. */
+static json_t *text_new(const char *s)
+{
+    char clean[2048];
+    utf8_sanitize(s, clean, sizeof(clean));
+    return json_string(clean);
+}
+
 static json_t *string_or_null(const char *s)
 {
-    return s && s[0] ? json_string(s) : json_null();
+    return s && s[0] ? text_new(s) : json_null();
 }
 
 json_t *recording_json_item_new(const struct store_recording *rec, double progress)
@@ -35,10 +45,11 @@ json_t *recording_json_item_new(const struct store_recording *rec, double progre
     json_object_set_new(o, "created_at", time_or_null(rec->created_at));
     json_object_set_new(o, "last_played_at", time_or_null(rec->last_played_at));
     bool failed = rec->state == REC_FAILED || rec->state == REC_MISSING;
-    json_object_set_new(o, "error",
-                        failed && rec->error_code[0]
-                            ? json_pack("{s:s,s:s}", "code", rec->error_code, "message", rec->error_message)
-                            : json_null());
+    json_t *error = json_null();
+    if (failed && rec->error_code[0])
+        error = json_pack("{s:o,s:o}", "code", text_new(rec->error_code), "message",
+                          text_new(rec->error_message));
+    json_object_set_new(o, "error", error);
     return o;
 }
 

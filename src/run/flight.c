@@ -54,34 +54,35 @@ void flight_free(struct flight *f)
     free(f);
 }
 
-static void wait_resolved(struct flight *f)
-{
-    /* Bounded: a resolver stuck on a slow store must not hang requests. */
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += 2;
-    pthread_cond_timedwait(&f->resolved, &f->lock, &ts);
-}
+#define RESOLVE_WAIT_MS 2000
 
 bool flight_begin(struct flight *f, const char *call_sid, struct flight_info *out)
 {
-    bool hit = false;
+    /* Bounded: a resolver stuck on a slow store must not hang requests. */
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += RESOLVE_WAIT_MS / 1000;
+    bool hit = false, waited = false, timed_out = false;
     pthread_mutex_lock(&f->lock);
     struct entry *e = strmap_get(f->map, call_sid);
-    for (int rounds = 0; e && e->resolving && rounds < 3; rounds++) {
-        wait_resolved(f);
+    /* The condition is shared by all call_sids: re-check ours after each wake. */
+    while (e && e->resolving && !timed_out) {
+        timed_out = pthread_cond_timedwait(&f->resolved, &f->lock, &deadline) != 0;
+        waited = true;
         e = strmap_get(f->map, call_sid);
     }
     if (e && e->active && !e->resolving && clock_mono_ms() < e->fresh_until) {
         *out = e->info;
         hit = true;
-    } else {
+    } else if (!waited) {
         if (!e) {
             e = xcalloc(1, sizeof(*e));
             strmap_put(f->map, call_sid, e);
         }
         e->resolving = true;
     }
+    /* else: the resolve we waited for found no active run (or is stuck):
+     * ask the store ourselves, alongside the others, without re-marking. */
     pthread_mutex_unlock(&f->lock);
     return hit;
 }

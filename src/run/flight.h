@@ -26,6 +26,7 @@ struct flight *flight_new(int64_t ttl_ms);
 void flight_free(struct flight *f);
 
 /** true: a fresh active entry was copied into out (a memory-layer hit).
+ *  While another thread resolves call_sid, waits (up to 2 s) for its answer.
  *  false: the caller must resolve with the store and then call
  *  flight_resolved() exactly once for this call_sid. */
 bool flight_begin(struct flight *f, const char *call_sid, struct flight_info *out);

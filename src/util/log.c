@@ -5,6 +5,7 @@
  */
 #include "util/log.h"
 #include "util/clock.h"
+#include "util/utf8.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -33,23 +34,32 @@ bool log_format_parse(const char *s, enum log_format *pf)
     return true;
 }
 
+/* A line is at most LINE_MAX bytes and always well formed: pieces are
+ * added whole or not at all, and the bytes that close an open value, the
+ * JSON object and the line are reserved up front. */
+#define LINE_MAX_BYTES 2048
+#define LINE_RESERVE 4 /* '"' '}' '\n' NUL */
+
 struct line {
-    char buf[2048];
+    char buf[LINE_MAX_BYTES];
     size_t len;
+    bool full;  /* something did not fit: add nothing more */
 };
 
-static void put(struct line *l, const char *s, size_t n)
+static bool put(struct line *l, const char *s, size_t n)
 {
-    size_t room = sizeof(l->buf) - 2 - l->len; /* keep space for "\n" */
-    if (n > room)
-        n = room;
+    if (l->full || l->len + n > sizeof(l->buf) - LINE_RESERVE) {
+        l->full = true;
+        return false;
+    }
     memcpy(l->buf + l->len, s, n);
     l->len += n;
+    return true;
 }
 
-static void puts_(struct line *l, const char *s)
+static bool puts_(struct line *l, const char *s)
 {
-    put(l, s, strlen(s));
+    return put(l, s, strlen(s));
 }
 
 static bool needs_quotes(const char *s)
@@ -62,51 +72,71 @@ static bool needs_quotes(const char *s)
     return false;
 }
 
-static void put_escaped(struct line *l, const char *s)
+/* Escapes quotes, backslashes and control bytes; in JSON, bytes that are
+ * not well-formed UTF-8 become U+FFFD so the line stays valid JSON. */
+static void put_escaped(struct line *l, const char *s, bool json)
 {
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
+    const unsigned char *p = (const unsigned char *)s;
+    size_t avail = strlen(s);
+    while (avail > 0) {
+        unsigned char c = *p;
+        char esc[8];
+        size_t n = 1;
+        bool ok;
         if (c == '"' || c == '\\') {
-            char esc[2] = { '\\', (char)c };
-            put(l, esc, 2);
+            esc[0] = '\\';
+            esc[1] = (char)c;
+            ok = put(l, esc, 2);
         } else if (c < 0x20) {
-            char esc[8];
             snprintf(esc, sizeof(esc), "\\u%04x", c);
-            puts_(l, esc);
+            ok = puts_(l, esc);
+        } else if (c < 0x80 || !json) {
+            ok = put(l, (const char *)p, 1);
+        } else if ((n = utf8_char_len(p, avail)) > 0) {
+            ok = put(l, (const char *)p, n);
         } else {
-            put(l, (const char *)&c, 1);
+            n = 1;
+            ok = puts_(l, "\\ufffd");
         }
+        if (!ok)
+            return;
+        p += n;
+        avail -= n;
     }
 }
 
-static void put_value(struct line *l, const struct log_field *f, bool json)
+/* false if nothing of the value fit (the caller drops the whole field). */
+static bool put_value(struct line *l, const struct log_field *f, bool json)
 {
     if (!f->s) {
         char num[24];
         snprintf(num, sizeof(num), "%" PRId64, f->i);
-        puts_(l, num);
-    } else if (json || needs_quotes(f->s)) {
-        puts_(l, "\"");
-        put_escaped(l, f->s);
-        puts_(l, "\"");
-    } else {
-        puts_(l, f->s);
+        return puts_(l, num);
     }
+    if (!json && !needs_quotes(f->s))
+        return puts_(l, f->s);
+    if (!puts_(l, "\""))
+        return false;
+    put_escaped(l, f->s, json);
+    /* Closes the value even when it was cut: the reserve holds it. */
+    l->buf[l->len++] = '"';
+    return true;
 }
 
 static void put_field(struct line *l, const struct log_field *f, bool json, bool first)
 {
-    if (json) {
-        puts_(l, first ? "{\"" : ",\"");
-        puts_(l, f->key);
-        puts_(l, "\":");
-    } else {
-        if (!first)
-            puts_(l, " ");
-        puts_(l, f->key);
-        puts_(l, "=");
+    if (l->full)
+        return;
+    size_t mark = l->len;
+    bool ok;
+    if (json)
+        ok = puts_(l, first ? "{\"" : ",\"") && puts_(l, f->key) && puts_(l, "\":");
+    else
+        ok = (first || puts_(l, " ")) && puts_(l, f->key) && puts_(l, "=");
+    if (!ok || !put_value(l, f, json)) {
+        l->len = mark; /* a field is written whole or not at all */
+        l->full = true;
     }
-    put_value(l, f, json);
 }
 
 void log_fields(enum log_level level, const char *event, size_t n, const struct log_field *f)
@@ -125,7 +155,7 @@ void log_fields(enum log_level level, const char *event, size_t n, const struct 
     for (size_t i = 0; i < n; i++)
         put_field(&l, &f[i], json, false);
     if (json)
-        puts_(&l, "}");
+        l.buf[l.len++] = '}';
     l.buf[l.len++] = '\n';
     ssize_t w = write(STDERR_FILENO, l.buf, l.len);
     (void)w; /* nowhere to report a failed log write */
