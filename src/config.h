@@ -32,8 +32,9 @@ struct config {
     int http_threads;
     char *web_dir;             /* serve web/ from disk instead of the binary */
     char *public_url;          /* how clients reach us; signs webhooks */
-    char *auth;                /* "basic:FILE" (later issue) */
+    char *auth;                /* "basic:FILE" */
     char *api_token_file;
+    char *link_secret;         /* secret: key of signed /stream links */
     /* workers */
     int workers;
     int max_attempts;

@@ -2,6 +2,7 @@
 /* main.c — subcommand dispatch only. */
 #include "common.h"
 #include "cli/cli.h"
+#include "cli/passwd.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -19,6 +20,7 @@ static const struct command {
     { "status", cli_status, "run counts by status" },
     { "fetch", cli_fetch, "enqueue a recording through the dedup path" },
     { "import", cli_import, "register recordings from a JSON-lines file" },
+    { "passwd", cli_passwd, "print a users-file line for --auth basic:FILE (password on stdin)" },
 };
 
 static void usage(FILE *out)

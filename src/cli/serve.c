@@ -6,6 +6,7 @@
  * to the store in batches (so /stream never writes to the store).
  */
 #include "cli/cli.h"
+#include "http/auth.h"
 #include "http/server.h"
 #include "run/run.h"
 #include "run/waiters.h"
@@ -33,6 +34,7 @@ struct app {
     struct waiters *waiters;
     struct worker_pool *pool;
     struct http_server *http;
+    struct auth *auth;
 };
 
 static bool is_loopback(const char *listen)
@@ -116,7 +118,27 @@ static bool open_provider(struct app *a)
     return a->provider != NULL;
 }
 
-static bool validate(const struct config *c, bool with_http)
+/* Users, tokens and the link key, loaded before any thread starts. */
+static bool open_auth(struct app *a)
+{
+    const char *basic_file = NULL;
+    if (a->cfg.auth && auth_parse_flag(a->cfg.auth, &basic_file) != RECD_OK) {
+        fprintf(stderr, "recd: --auth %s: expected basic:FILE\n", a->cfg.auth);
+        return false;
+    }
+    struct auth_config ac = {
+        .basic_file = basic_file,
+        .api_token_file = a->cfg.api_token_file,
+        .link_secret = a->cfg.link_secret,
+    };
+    char err[512] = "";
+    a->auth = auth_new(&ac, err, sizeof(err));
+    if (!a->auth)
+        fprintf(stderr, "recd: %s\n", err);
+    return a->auth != NULL;
+}
+
+static bool validate(const struct config *c, const struct auth *auth, bool with_http)
 {
     if (strcmp(c->provider, "twilio") != 0 && strcmp(c->provider, "url") != 0) {
         fprintf(stderr, "recd: --provider must be twilio or url\n");
@@ -126,13 +148,10 @@ static bool validate(const struct config *c, bool with_http)
         fprintf(stderr, "recd: --media-format must be wav or mp3\n");
         return false;
     }
-    if (with_http && (c->auth || c->api_token_file)) {
-        fprintf(stderr, "recd: --auth and --api-token-file are not available in this build yet\n");
-        return false;
-    }
-    if (with_http && !is_loopback(c->listen)) {
+    if (with_http && !auth_enabled(auth) && !is_loopback(c->listen)) {
         fprintf(stderr, "recd: refusing to listen on %s without authentication: recordings are private. "
-                        "Listen on 127.0.0.1, or configure --auth\n", c->listen);
+                        "Listen on 127.0.0.1, or configure --auth basic:FILE, --api-token-file or a link "
+                        "secret (docs/auth.md)\n", c->listen);
         return false;
     }
     return true;
@@ -191,7 +210,7 @@ static bool start_services(struct app *a, bool with_http)
     if (!with_http)
         return true;
     struct http_ctx hc = { .cfg = &a->cfg, .store = a->store, .cache = a->cache, .runs = a->runs,
-                           .waiters = a->waiters, .metrics = a->metrics };
+                           .waiters = a->waiters, .metrics = a->metrics, .auth = a->auth };
     char err[256] = "";
     a->http = http_start(&hc, err, sizeof(err));
     if (!a->http) {
@@ -233,7 +252,9 @@ static int run_app(const char *cmd, int argc, char **argv, bool with_http)
     unsigned scope = SCOPE_DB | SCOPE_WORKER | (with_http ? SCOPE_SERVE : 0);
     if (!cli_setup(cmd, "[options]", scope, argc, argv, &a.cfg, &args, &code))
         goto out_config;
-    if (!validate(&a.cfg, with_http))
+    if (with_http && !open_auth(&a))
+        goto out_config;
+    if (!validate(&a.cfg, a.auth, with_http))
         goto out_config;
     code = 1;
     /* Signals are taken by the main thread only; block them before threads exist. */
@@ -253,6 +274,7 @@ static int run_app(const char *cmd, int argc, char **argv, bool with_http)
     stop_services(&a);
     curl_global_cleanup();
 out_config:
+    auth_free(a.auth); /* after stop_services(): no HTTP thread is left */
     config_free(&a.cfg);
     return code;
 }

@@ -11,6 +11,7 @@
 #include "common.h"
 #include "config.h"
 #include "cache/cache.h"
+#include "http/auth.h"
 #include "run/run.h"
 #include "run/waiters.h"
 #include "store/store.h"
@@ -25,6 +26,7 @@ struct http_ctx {
     struct runs *runs;
     struct waiters *waiters;
     struct metrics *metrics;
+    const struct auth *auth;   /* never NULL; auth_enabled() may be false */
 };
 
 struct request {

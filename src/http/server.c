@@ -10,6 +10,7 @@
 #include "http/static.h"
 #include "http/stream.h"
 #include "proto/num.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 #include <arpa/inet.h>
@@ -79,6 +80,20 @@ static enum MHD_Result route_get(struct http_server *s, struct MHD_Connection *c
     }
 }
 
+/* 401 (with the challenge, so a browser shows its login prompt) or 403.
+ * Answered on the first call: the connection then closes and a POST body
+ * from an unauthenticated client is never read. */
+static enum MHD_Result reply_auth(struct http_server *s, struct MHD_Connection *conn,
+                                  struct request *req, enum auth_verdict v, const char *code)
+{
+    bool challenge = v == AUTH_CHALLENGE;
+    json_t *body = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", auth_message(code));
+    struct MHD_Response *resp = reply_json_response(body);
+    if (challenge)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, auth_challenge(s->ctx.auth));
+    return reply_queue(&s->ctx, conn, req, challenge ? 401 : 403, resp);
+}
+
 /* Refuse an announced oversized body before reading any of it. */
 static bool announced_too_big(struct http_server *s, struct MHD_Connection *conn)
 {
@@ -119,6 +134,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         req->head = is(method, "HEAD");
         req->wait_applied_s = -1;
         *con_cls = req;
+        const char *code = NULL;
+        enum auth_verdict v = auth_check(s->ctx.auth, conn, req->route, url, clock_now_ms() / 1000, &code);
+        if (v != AUTH_ALLOW)
+            return reply_auth(s, conn, req, v, code);
         if (announced_too_big(s, conn))
             return reply_error(&s->ctx, conn, req, 413, "body_too_large", "the request body is too large");
         /* Answer from the second call: libmicrohttpd closes the connection
