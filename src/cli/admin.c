@@ -32,8 +32,11 @@ int cli_migrate(int argc, char **argv)
     struct config_args args;
     int code = 0;
     struct store *st = admin_open("migrate", "[--db URL]", argc, argv, &cfg, &args, &code);
-    if (st)
-        printf("migrated %s\n", cfg.db);
+    if (st) {
+        char db[1024];
+        store_url_redact(cfg.db, db, sizeof(db));
+        printf("migrated %s\n", db);
+    }
     store_close(st);
     config_free(&cfg);
     return code;

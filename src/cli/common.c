@@ -45,15 +45,16 @@ bool cli_setup(const char *cmd, const char *usage, unsigned scope, int argc, cha
 
 struct store *cli_open_store(const struct config *cfg, bool migrate)
 {
-    char err[512] = "";
+    char err[512] = "", db[1024];
+    store_url_redact(cfg->db, db, sizeof(db));
     struct store *st = store_open(cfg->db, err, sizeof(err));
     if (!st) {
-        log_event(LOG_ERROR, "STORE_OPEN", LF_S("db", cfg->db), LF_S("error", err));
+        log_event(LOG_ERROR, "STORE_OPEN", LF_S("db", db), LF_S("error", err));
         return NULL;
     }
     recd_err rc = migrate ? store_migrate(st) : RECD_OK;
     if (rc != RECD_OK) {
-        log_event(LOG_ERROR, "STORE_MIGRATE", LF_S("db", cfg->db), LF_S("error", recd_strerror(rc)));
+        log_event(LOG_ERROR, "STORE_MIGRATE", LF_S("db", db), LF_S("error", recd_strerror(rc)));
         store_close(st);
         return NULL;
     }

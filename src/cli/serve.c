@@ -217,12 +217,13 @@ static bool start_services(struct app *a, bool with_http)
         fprintf(stderr, "recd: %s\n", err);
         return false;
     }
-    char addr[96];
+    char addr[96], db[1024];
+    store_url_redact(a->cfg.db, db, sizeof(db));
     const char *colon = strrchr(a->cfg.listen, ':');
     snprintf(addr, sizeof(addr), "%.*s:%u", (int)(colon - a->cfg.listen), a->cfg.listen,
              (unsigned)http_port(a->http));
     log_event(LOG_INFO, "SERVE_LISTEN", LF_S("addr", addr), LF_I("workers", a->cfg.workers),
-              LF_S("db", a->cfg.db), LF_S("cache_dir", a->cfg.cache_dir));
+              LF_S("db", db), LF_S("cache_dir", a->cfg.cache_dir));
     return true;
 }
 

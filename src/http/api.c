@@ -161,9 +161,12 @@ static enum MHD_Result register_recordings(const struct http_ctx *h, struct MHD_
     }
     json_t *sids = json_array();
     for (size_t i = 0; i < n; i++) {
-        if (store_upsert_recording(h->store, &recs[i]) != RECD_OK) {
+        recd_err rc = store_upsert_recording(h->store, &recs[i]);
+        if (rc != RECD_OK) {
             json_decref(sids);
-            r = reply_error(h, conn, req, 503, "store_unavailable", "the store is not reachable");
+            snprintf(msg, sizeof(msg), "item %zu: the store refused its text (not valid UTF-8?)", i);
+            r = rc == RECD_EINVAL ? reply_error(h, conn, req, 400, "invalid_recording", msg)
+                                  : reply_error(h, conn, req, 503, "store_unavailable", "the store is not reachable");
             goto out;
         }
         json_array_append_new(sids, json_string(recs[i].call_sid));

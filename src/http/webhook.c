@@ -80,7 +80,8 @@ enum MHD_Result webhook_twilio(const struct http_ctx *h, struct MHD_Connection *
         recd_err rc = store_upsert_recording(h->store, rec);
         free(rec);
         if (rc != RECD_OK) {
-            r = reply_error(h, conn, req, 503, "store_unavailable", "the store is not reachable");
+            r = rc == RECD_EINVAL ? reply_error(h, conn, req, 400, "invalid_form", "the recording fields are not valid text")
+                                  : reply_error(h, conn, req, 503, "store_unavailable", "the store is not reachable");
             goto out;
         }
     }

@@ -113,14 +113,30 @@ struct scheme {
     const struct store_backend *be; /* NULL: known, not built in */
 };
 
+/* postgres.c; declared here rather than in backend.h beside sqlite's. */
+extern const struct store_backend store_backend_postgres;
+
 /* First match wins: "sqlite://PATH" and "sqlite:PATH" both name PATH, so
  * "sqlite:///var/lib/recd.db" is the absolute path. */
 static const struct scheme schemes[] = {
     { "sqlite://", &store_backend_sqlite },
     { "sqlite:", &store_backend_sqlite },
-    { "postgres://", NULL },
-    { "postgresql://", NULL },
+    { "postgres://", &store_backend_postgres },
+    { "postgresql://", &store_backend_postgres },
 };
+
+void store_url_redact(const char *url, char *out, size_t outlen)
+{
+    /* scheme://user:password@host… → scheme://user:***@host… */
+    const char *auth = strstr(url, "://");
+    const char *at = auth ? strchr(auth + 3, '@') : NULL;
+    const char *colon = at ? memchr(auth + 3, ':', (size_t)(at - (auth + 3))) : NULL;
+    if (!colon) {
+        recd_strlcpy(out, url, outlen);
+        return;
+    }
+    snprintf(out, outlen, "%.*s:***%s", (int)(colon - url), url, at);
+}
 
 struct store *store_open(const char *url, char *err, size_t errlen)
 {

@@ -139,6 +139,9 @@ struct store;
 struct store *store_open(const char *url, char *err, size_t errlen);
 void store_close(struct store *st);  /* accepts NULL */
 
+/** The URL with any password replaced by "***", for logs and messages. */
+void store_url_redact(const char *url, char *out, size_t outlen);
+
 /** Apply pending migrations (idempotent, safe against concurrent callers). */
 RECD_MUSTCHECK recd_err store_migrate(struct store *st);
 /** Cheap round trip, for /readyz. */
