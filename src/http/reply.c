@@ -14,6 +14,13 @@ enum MHD_Result reply_queue(const struct http_ctx *h, struct MHD_Connection *con
     return r;
 }
 
+enum MHD_Result reply_queue_shared(const struct http_ctx *h, struct MHD_Connection *conn,
+                                   struct request *req, unsigned status, struct MHD_Response *resp)
+{
+    metrics_http(h->metrics, req->route, status);
+    return MHD_queue_response(conn, status, resp);
+}
+
 struct MHD_Response *reply_json_response(json_t *body)
 {
     char *text = json_dumps(body, JSON_COMPACT);

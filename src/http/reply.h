@@ -15,6 +15,10 @@
 enum MHD_Result reply_queue(const struct http_ctx *h, struct MHD_Connection *conn,
                             struct request *req, unsigned status, struct MHD_Response *resp);
 
+/** Like reply_queue, but resp stays the caller's (a response shared by
+ *  many connections, e.g. the file cache's). */
+enum MHD_Result reply_queue_shared(const struct http_ctx *h, struct MHD_Connection *conn,
+                                   struct request *req, unsigned status, struct MHD_Response *resp);
 /** JSON error reply. */
 enum MHD_Result reply_error(const struct http_ctx *h, struct MHD_Connection *conn,
                             struct request *req, unsigned status, const char *code,

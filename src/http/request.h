@@ -19,6 +19,8 @@
 
 #include <microhttpd.h>
 
+struct filecache;
+
 struct http_ctx {
     const struct config *cfg;
     struct store *store;
@@ -27,6 +29,7 @@ struct http_ctx {
     struct waiters *waiters;
     struct metrics *metrics;
     const struct auth *auth;   /* never NULL; auth_enabled() may be false */
+    struct filecache *files;   /* owned by the http server */
 };
 
 struct request {

@@ -6,6 +6,7 @@
  */
 #include "http/server.h"
 #include "http/api.h"
+#include "http/filecache.h"
 #include "http/reply.h"
 #include "http/static.h"
 #include "http/stream.h"
@@ -20,6 +21,17 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
+
+/* Open recordings kept for hot /stream answers (see http/filecache.h):
+ * like nginx's open_file_cache max=1000, but re-opened every second so a
+ * file replaced or deleted behind recd's back is noticed quickly. */
+#define OPEN_FILES_MAX 1000
+#define OPEN_FILE_VALID_MS 1000
+
+/* Per-connection memory: bounds the request line plus headers (~15 KiB
+ * fit, like nginx's 8 KiB lines). libmicrohttpd zeroes the whole pool
+ * between keep-alive requests, so bigger costs every request. */
+#define CONNECTION_MEMORY ((size_t)16 * 1024)
 
 struct http_server {
     struct http_ctx ctx;
@@ -227,6 +239,7 @@ struct http_server *http_start(const struct http_ctx *h, char *err, size_t errle
     raise_fd_limit();
     struct http_server *s = xcalloc(1, sizeof(*s));
     s->ctx = *h;
+    s->ctx.files = filecache_new(OPEN_FILES_MAX, OPEN_FILE_VALID_MS);
     unsigned threads = h->cfg->http_threads > 0 ? (unsigned)h->cfg->http_threads
                                                 : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
     if (threads < 1)
@@ -240,12 +253,13 @@ struct http_server *http_start(const struct http_ctx *h, char *err, size_t errle
         MHD_OPTION_THREAD_POOL_SIZE, threads,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)h->cfg->max_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)h->cfg->connection_timeout_s,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONNECTION_MEMORY,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096u,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
         MHD_OPTION_END);
     if (!s->daemon) {
         snprintf(err, errlen, "cannot listen on %s (address in use or not available)", h->cfg->listen);
+        filecache_free(s->ctx.files);
         free(s);
         return NULL;
     }
@@ -264,5 +278,6 @@ void http_stop(struct http_server *s)
     if (!s)
         return;
     MHD_stop_daemon(s->daemon);
+    filecache_free(s->ctx.files);
     free(s);
 }

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * stream.c — the /stream endpoint. The hot path for a cached recording is
- * cache index → open → fstat → headers → sendfile (libmicrohttpd's fd
- * response): no store query, no copy. Everything else goes through
- * run_ensure. A held request is suspended here and answered when the
+ * cache index → open file cache (http/filecache.h) → a shared, ready-made
+ * response sent with sendfile: no store query, no open, no copy.
+ * Everything else goes through run_ensure. A held request is suspended here and answered when the
  * access handler is called again after its waiter was resumed.
  */
 #include "http/stream.h"
+#include "http/filecache.h"
 #include "http/reply.h"
 #include "proto/conditional.h"
 #include "proto/prefer.h"
@@ -60,87 +61,95 @@ static bool stream_start(const struct http_ctx *h, struct MHD_Connection *conn, 
     return true;
 }
 
-static void add_file_headers(struct MHD_Response *resp, const struct cache_entry *e, const char *etag,
-                             const char *last_modified, const struct request *req)
+/* A response of its own (a range, or a header only this request gets)
+ * sharing the open file through a dup'ed fd. */
+static struct MHD_Response *file_response(const struct open_recording *r, int64_t offset,
+                                          int64_t len, const struct request *req)
 {
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-                            strcmp(e->format, "mp3") == 0 ? "audio/mpeg" : "audio/wav");
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_LAST_MODIFIED, last_modified);
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "private");
+    int fd = dup(r->fd);
+    if (fd < 0)
+        return NULL;
+    struct MHD_Response *resp = MHD_create_response_from_fd_at_offset64((uint64_t)len, fd, (uint64_t)offset);
+    if (!resp) {
+        close(fd);
+        return NULL;
+    }
+    filecache_add_headers(r, resp);
     add_wait_header(resp, req);
+    return resp;
+}
+
+static enum MHD_Result reply_unsatisfiable(const struct http_ctx *h, struct MHD_Connection *conn,
+                                           struct request *req, int64_t size)
+{
+    char cr[64];
+    snprintf(cr, sizeof(cr), "bytes */%" PRId64, size);
+    json_t *body = json_pack("{s:{s:s,s:s}}", "error", "code", "range_not_satisfiable",
+                             "message", "the range starts beyond the end of the recording");
+    struct MHD_Response *resp = reply_json_response(body);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, cr);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
+    return reply_queue(h, conn, req, 416, resp);
+}
+
+/* Plays are remembered for LRU eviction; once a second per recording is
+ * plenty and keeps the index lock off the hot path. */
+static void note_play(const struct http_ctx *h, const struct cache_entry *e)
+{
+    int64_t now = clock_now_ms();
+    if (now - e->last_played_ms >= 1000)
+        cache_index_touch(h->cache, e->call_sid, now);
 }
 
 static enum MHD_Result serve_file(const struct http_ctx *h, struct MHD_Connection *conn,
-                                  struct request *req, const struct cache_entry *e, int fd,
-                                  int64_t size, int64_t mtime_ms)
+                                  struct request *req, const struct open_recording *r)
 {
-    char etag[80], last_modified[40];
-    snprintf(etag, sizeof(etag), "\"%.32s-%" PRIx64 "\"", e->sha256, (uint64_t)size);
-    clock_format_http(mtime_ms, last_modified, sizeof(last_modified));
-    cache_index_touch(h->cache, e->call_sid, clock_now_ms());
-
     const char *inm = header(conn, MHD_HTTP_HEADER_IF_NONE_MATCH);
-    struct byte_range br = { 0, size - 1 };
-    enum range_result rr = range_parse(header(conn, MHD_HTTP_HEADER_RANGE), size, &br);
+    struct byte_range br = { 0, r->size - 1 };
+    enum range_result rr = range_parse(header(conn, MHD_HTTP_HEADER_RANGE), r->size, &br);
     if ((rr == RANGE_OK || rr == RANGE_UNSATISFIABLE) &&
-        !cond_if_range(header(conn, MHD_HTTP_HEADER_IF_RANGE), etag, mtime_ms))
+        !cond_if_range(header(conn, MHD_HTTP_HEADER_IF_RANGE), r->etag, r->mtime_ms))
         rr = RANGE_NONE;
 
-    struct MHD_Response *resp;
-    unsigned status = 200;
-    if (inm && cond_if_none_match(inm, etag)) {
-        close(fd);
-        status = 304;
-        resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
-    } else if (rr == RANGE_UNSATISFIABLE) {
-        close(fd);
-        char cr[64];
-        snprintf(cr, sizeof(cr), "bytes */%" PRId64, size);
-        enum MHD_Result r;
-        json_t *body = json_pack("{s:{s:s,s:s}}", "error", "code", "range_not_satisfiable",
-                                 "message", "the range starts beyond the end of the recording");
-        resp = reply_json_response(body);
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, cr);
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
-        r = reply_queue(h, conn, req, 416, resp);
-        return r;
-    } else if (rr == RANGE_OK) {
-        status = 206;
-        resp = MHD_create_response_from_fd_at_offset64((uint64_t)(br.end - br.start + 1), fd,
-                                                       (uint64_t)br.start);
-    } else {
-        resp = MHD_create_response_from_fd_at_offset64((uint64_t)size, fd, 0);
+    if (inm && cond_if_none_match(inm, r->etag)) {
+        struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+        filecache_add_headers(r, resp);
+        add_wait_header(resp, req);
+        return reply_queue(h, conn, req, 304, resp);
     }
-    if (!resp) {
-        close(fd);
+    if (rr == RANGE_UNSATISFIABLE)
+        return reply_unsatisfiable(h, conn, req, r->size);
+    bool partial = rr == RANGE_OK;
+    int64_t len = partial ? br.end - br.start + 1 : r->size;
+    log_event(LOG_DEBUG, "STREAM_SERVE", LF_S("call_sid", req->call_sid), LF_I("status", partial ? 206 : 200),
+              LF_I("bytes", len));
+    if (!partial && req->wait_applied_s < 0)
+        return reply_queue_shared(h, conn, req, 200, r->full);
+    struct MHD_Response *resp = file_response(r, partial ? br.start : 0, len, req);
+    if (!resp)
         return reply_error(h, conn, req, 503, "busy", "cannot create a response; try again");
-    }
-    add_file_headers(resp, e, etag, last_modified, req);
-    if (status == 206) {
+    if (partial) {
         char cr[96];
-        snprintf(cr, sizeof(cr), "bytes %" PRId64 "-%" PRId64 "/%" PRId64, br.start, br.end, size);
+        snprintf(cr, sizeof(cr), "bytes %" PRId64 "-%" PRId64 "/%" PRId64, br.start, br.end, r->size);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, cr);
     }
-    log_event(LOG_DEBUG, "STREAM_SERVE", LF_S("call_sid", e->call_sid), LF_I("status", status),
-              LF_I("bytes", status == 206 ? br.end - br.start + 1 : (status == 200 ? size : 0)));
-    return reply_queue(h, conn, req, status, resp);
+    return reply_queue(h, conn, req, partial ? 206 : 200, resp);
 }
 
 /* Serve e if its file is there; false if it vanished (index entry dropped). */
 static bool try_serve(const struct http_ctx *h, struct MHD_Connection *conn, struct request *req,
                       const struct cache_entry *e, enum MHD_Result *presult)
 {
-    int fd = -1;
-    int64_t size = 0, mtime = 0;
-    if (cache_open(h->cache, e, &fd, &size, &mtime) != RECD_OK) {
+    struct open_recording *r = NULL;
+    if (filecache_acquire(h->files, h->cache, e, &r) != RECD_OK) {
         recd_err rc = store_mark_evicted(h->store, e->call_sid);
         log_event(LOG_WARN, "CACHE_VANISHED", LF_S("call_sid", e->call_sid),
                   LF_S("store", recd_strerror(rc)));
         return false;
     }
-    *presult = serve_file(h, conn, req, e, fd, size, mtime);
+    note_play(h, e);
+    *presult = serve_file(h, conn, req, r);
+    filecache_release(h->files, r);
     return true;
 }
 

@@ -236,3 +236,22 @@ def test_eviction_then_refetch(fake_provider, recd):
     rows = rd.sql("SELECT status FROM recording_runs WHERE call_sid = ?", (first,))
     assert rows == [("completed",), ("completed",)], rows
     assert rd.sql(DUPLICATE_SQL) == []
+
+
+def test_file_deleted_by_hand_is_fetched_again(fake_provider, recd):
+    fp = fake_provider()
+    rd = recd(fp)
+    sid = new_call_sid()
+    exp = fp.expected(sid)
+    r = rd.wait_final(sid)
+    assert r.status == 200 and sha256(r.body) == exp["sha256"], r
+    for _ in range(3):  # hot: the open file cache holds it now
+        assert rd.stream(sid, method="HEAD").status == 200
+    [path] = list(rd.cache_dir.rglob(sid + ".wav"))
+    path.unlink()
+    r = rd.stream(sid)
+    assert r.status == 202, r  # noticed on the very next request
+    r = rd.wait_final(sid, check=lambda x: _assert_right_if_200(x, exp))
+    assert r.status == 200 and sha256(r.body) == exp["sha256"], r
+    assert fp.stats(sid)["media_ok"] == 2
+    assert rd.sql(DUPLICATE_SQL) == []
