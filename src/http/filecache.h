@@ -4,9 +4,9 @@
  * (what nginx's open_file_cache does). An entry holds the file's fd, its
  * validators (ETag, Last-Modified) and a ready-made 200 response that
  * libmicrohttpd can queue on any number of connections at once (responses
- * are reference counted; fd responses are sent with sendfile at explicit
- * offsets, so sharing one fd is safe). A hot recording then costs no
- * open/fstat/close and no header building per request.
+ * are reference counted). A HEAD for a hot recording then costs no
+ * open/fstat/close and no header building; a GET costs one dup() of the
+ * fd (sendfile at explicit offsets, so sharing the open file is safe).
  *
  * Freshness: every hit fstat()s the open fd, so a file deleted, renamed
  * over or truncated behind recd's back is noticed on the next request, as

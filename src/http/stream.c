@@ -123,7 +123,10 @@ static enum MHD_Result serve_file(const struct http_ctx *h, struct MHD_Connectio
     int64_t len = partial ? br.end - br.start + 1 : r->size;
     log_event(LOG_DEBUG, "STREAM_SERVE", LF_S("call_sid", req->call_sid), LF_I("status", partial ? 206 : 200),
               LF_I("bytes", len));
-    if (!partial && req->wait_applied_s < 0)
+    /* Only HEAD shares the ready-made response: libmicrohttpd sends a
+     * file body under the response's mutex, so a body shared by many
+     * connections would be sent by one of them at a time. */
+    if (!partial && req->head && req->wait_applied_s < 0)
         return reply_queue_shared(h, conn, req, 200, r->full);
     struct MHD_Response *resp = file_response(r, partial ? br.start : 0, len, req);
     if (!resp)
