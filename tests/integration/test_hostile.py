@@ -68,6 +68,14 @@ def test_huge_header(server):
     assert r.status in (400, 413, 431), r
 
 
+def test_large_but_reasonable_headers_accepted(server):
+    # Browsers with many cookies send several KiB; up to ~8 KiB must pass.
+    req = (b"GET /healthz HTTP/1.1\r\nHost: x\r\nCookie: c=" + b"a" * 6000 +
+           b"\r\nConnection: close\r\n\r\n")
+    r = _raw(server, req)
+    assert r.status == 200, r
+
+
 def test_huge_url(server):
     req = b"GET /stream?call_sid=" + b"A" * (20 * 1024) + b" HTTP/1.1\r\nHost: x\r\n\r\n"
     r = _raw(server, req)
