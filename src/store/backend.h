@@ -38,6 +38,12 @@ struct store_dup {
     int active_runs;
 };
 
+/** The ensure_run decision both backends share: READY, MISSING (within
+ *  negative_ttl) or FAILED (within failure_cooldown) from the recordings
+ *  row alone; false means "look at the runs". */
+bool store_settled(const struct store_recording *rec, const struct ensure_policy *pol,
+                   enum ensure_outcome *pout);
+
 struct store_backend {
     const char *name;
     /** target is the URL without its scheme prefix (for SQLite: a path). */

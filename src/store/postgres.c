@@ -103,23 +103,6 @@ struct ensure_args {
     struct ensure_result *out;
 };
 
-/* READY / MISSING / FAILED decided from the recordings row alone. */
-static bool settled(const struct store_recording *rec, const struct ensure_policy *pol,
-                    enum ensure_outcome *pout)
-{
-    int64_t age = pol->now - rec->error_at;
-
-    if (rec->state == REC_READY)
-        *pout = ENSURE_READY;
-    else if (rec->state == REC_MISSING && age < pol->negative_ttl_ms)
-        *pout = ENSURE_MISSING;
-    else if (rec->state == REC_FAILED && age < pol->failure_cooldown_ms)
-        *pout = ENSURE_FAILED;
-    else
-        return false;
-    return true;
-}
-
 /* Our INSERT may have waited for the active run it collided with, and
  * that run's commit may have made the recording ready (or missing, or
  * failed) after we read it. Read it again — no other run can change it
@@ -133,7 +116,7 @@ static recd_err created(struct pg_op *op, struct ensure_args *a)
 
     if (err != RECD_OK)
         return err;
-    if (settled(&out->rec, a->pol, &out->outcome)) {
+    if (store_settled(&out->rec, a->pol, &out->outcome)) {
         pg_param_i64(&p, out->run.id);
         memset(&out->run, 0, sizeof(out->run));
         return pg_store_exec(op, SQL_RUN_DELETE, &p, NULL);
@@ -150,7 +133,7 @@ static recd_err ensure_round(struct pg_op *op, struct ensure_args *a)
     struct pg_params p = { 0 };
     recd_err err = must_exist(get_rec(op, a->call_sid, &out->rec));
 
-    if (err != RECD_OK || settled(&out->rec, a->pol, &out->outcome))
+    if (err != RECD_OK || store_settled(&out->rec, a->pol, &out->outcome))
         return err;
     pg_param_text(&p, a->call_sid);
     pg_param_i64(&p, a->pol->now);

@@ -105,23 +105,6 @@ struct ensure_args {
     struct ensure_result *out;
 };
 
-/* READY / MISSING / FAILED decided from the recordings row alone. */
-static bool settled(const struct store_recording *rec, const struct ensure_policy *pol,
-                    enum ensure_outcome *pout)
-{
-    int64_t age = pol->now - rec->error_at;
-
-    if (rec->state == REC_READY)
-        *pout = ENSURE_READY;
-    else if (rec->state == REC_MISSING && age < pol->negative_ttl_ms)
-        *pout = ENSURE_MISSING;
-    else if (rec->state == REC_FAILED && age < pol->failure_cooldown_ms)
-        *pout = ENSURE_FAILED;
-    else
-        return false;
-    return true;
-}
-
 static recd_err insert_run(struct sqlite_store *s, const char *call_sid, int64_t now,
                            int64_t *pid)
 {
@@ -155,7 +138,7 @@ static recd_err do_ensure(struct sqlite_store *s, void *ctx)
     err = sqlite_store_exec(s, q);
     if (err == RECD_OK)
         err = must_exist(get_rec(s, a->call_sid, &out->rec));
-    if (err != RECD_OK || settled(&out->rec, a->pol, &out->outcome))
+    if (err != RECD_OK || store_settled(&out->rec, a->pol, &out->outcome))
         goto out;
     err = insert_run(s, a->call_sid, a->pol->now, &run_id);
     if (err != RECD_OK)

@@ -26,40 +26,64 @@ static const char *const run_status_names[] = { "queued", "running", "completed"
 static const char *const rec_state_names[] = { "remote", "queued", "running",
                                                "ready",  "failed", "missing" };
 
+static const char *name_of(const char *const *names, size_t n, size_t i)
+{
+    return i < n ? names[i] : "unknown";
+}
+
+static bool index_of(const char *const *names, size_t n, const char *s, int *pi)
+{
+    for (size_t i = 0; s && i < n; i++) {
+        if (strcmp(s, names[i]) == 0) {
+            *pi = (int)i;
+            return true;
+        }
+    }
+    return false;
+}
+
 const char *run_status_name(enum run_status s)
 {
-    if ((size_t)s >= RECD_ARRAY_LEN(run_status_names))
-        return "unknown";
-    return run_status_names[s];
+    return name_of(run_status_names, RECD_ARRAY_LEN(run_status_names), (size_t)s);
 }
 
 bool run_status_parse(const char *s, enum run_status *ps)
 {
-    for (size_t i = 0; s && i < RECD_ARRAY_LEN(run_status_names); i++) {
-        if (strcmp(s, run_status_names[i]) == 0) {
-            *ps = (enum run_status)i;
-            return true;
-        }
-    }
-    return false;
+    int i;
+    if (!index_of(run_status_names, RECD_ARRAY_LEN(run_status_names), s, &i))
+        return false;
+    *ps = (enum run_status)i;
+    return true;
 }
 
 const char *rec_state_name(enum rec_state s)
 {
-    if ((size_t)s >= RECD_ARRAY_LEN(rec_state_names))
-        return "unknown";
-    return rec_state_names[s];
+    return name_of(rec_state_names, RECD_ARRAY_LEN(rec_state_names), (size_t)s);
 }
 
 bool rec_state_parse(const char *s, enum rec_state *ps)
 {
-    for (size_t i = 0; s && i < RECD_ARRAY_LEN(rec_state_names); i++) {
-        if (strcmp(s, rec_state_names[i]) == 0) {
-            *ps = (enum rec_state)i;
-            return true;
-        }
-    }
-    return false;
+    int i;
+    if (!index_of(rec_state_names, RECD_ARRAY_LEN(rec_state_names), s, &i))
+        return false;
+    *ps = (enum rec_state)i;
+    return true;
+}
+
+bool store_settled(const struct store_recording *rec, const struct ensure_policy *pol,
+                   enum ensure_outcome *pout)
+{
+    int64_t age = pol->now - rec->error_at;
+
+    if (rec->state == REC_READY)
+        *pout = ENSURE_READY;
+    else if (rec->state == REC_MISSING && age < pol->negative_ttl_ms)
+        *pout = ENSURE_MISSING;
+    else if (rec->state == REC_FAILED && age < pol->failure_cooldown_ms)
+        *pout = ENSURE_FAILED;
+    else
+        return false;
+    return true;
 }
 
 /* ---- argument checks ---------------------------------------------------- */
