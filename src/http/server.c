@@ -211,13 +211,18 @@ static bool parse_listen(const char *listen, struct sockaddr_in *sa, char *err, 
     return true;
 }
 
-static void raise_fd_limit(void)
+/* Raise the soft fd limit to the hard one; returns the limit in effect. */
+static size_t raise_fd_limit(void)
 {
     struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return 1024;
+    if (rl.rlim_cur < rl.rlim_max) {
         rl.rlim_cur = rl.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &rl);
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            getrlimit(RLIMIT_NOFILE, &rl);
     }
+    return (size_t)rl.rlim_cur;
 }
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
@@ -236,10 +241,12 @@ struct http_server *http_start(const struct http_ctx *h, char *err, size_t errle
     struct sockaddr_in sa;
     if (!parse_listen(h->cfg->listen, &sa, err, errlen))
         return NULL;
-    raise_fd_limit();
+    size_t fd_limit = raise_fd_limit();
     struct http_server *s = xcalloc(1, sizeof(*s));
     s->ctx = *h;
-    s->ctx.files = filecache_new(OPEN_FILES_MAX, OPEN_FILE_VALID_MS);
+    /* open recordings may take a quarter of the fds, connections the rest */
+    size_t open_max = fd_limit / 4 < OPEN_FILES_MAX ? fd_limit / 4 : OPEN_FILES_MAX;
+    s->ctx.files = filecache_new(open_max, OPEN_FILE_VALID_MS);
     unsigned threads = h->cfg->http_threads > 0 ? (unsigned)h->cfg->http_threads
                                                 : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
     if (threads < 1)
