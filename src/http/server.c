@@ -22,15 +22,16 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-/* Open recordings kept for hot /stream answers (see http/filecache.h):
- * like nginx's open_file_cache max=1000, but re-opened every second so a
- * file replaced or deleted behind recd's back is noticed quickly. */
+/* Open recordings kept for hot /stream answers (see http/filecache.h),
+ * like nginx's open_file_cache max=1000; each is re-opened after a second
+ * so the table never pins a file for long. */
 #define OPEN_FILES_MAX 1000
 #define OPEN_FILE_VALID_MS 1000
 
-/* Per-connection memory: bounds the request line plus headers (~15 KiB
- * fit, like nginx's 8 KiB lines). libmicrohttpd zeroes the whole pool
- * between keep-alive requests, so bigger costs every request. */
+/* Per-connection memory: bounds the request line plus headers (up to about
+ * 8 KiB fit, like nginx's 8 KiB lines; tests/integration/test_hostile.py).
+ * libmicrohttpd zeroes the whole pool between keep-alive requests, so
+ * bigger costs every request. */
 #define CONNECTION_MEMORY ((size_t)16 * 1024)
 
 struct http_server {
