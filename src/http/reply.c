@@ -5,20 +5,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum MHD_Result reply_queue(const struct http_ctx *h, struct MHD_Connection *conn,
-                            struct request *req, unsigned status, struct MHD_Response *resp)
-{
-    metrics_http(h->metrics, req->route, status);
-    enum MHD_Result r = MHD_queue_response(conn, status, resp);
-    MHD_destroy_response(resp);
-    return r;
-}
-
 enum MHD_Result reply_queue_shared(const struct http_ctx *h, struct MHD_Connection *conn,
                                    struct request *req, unsigned status, struct MHD_Response *resp)
 {
     metrics_http(h->metrics, req->route, status);
     return MHD_queue_response(conn, status, resp);
+}
+
+enum MHD_Result reply_queue(const struct http_ctx *h, struct MHD_Connection *conn,
+                            struct request *req, unsigned status, struct MHD_Response *resp)
+{
+    enum MHD_Result r = reply_queue_shared(h, conn, req, status, resp);
+    MHD_destroy_response(resp);
+    return r;
 }
 
 struct MHD_Response *reply_json_response(json_t *body)
