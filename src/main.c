@@ -21,6 +21,7 @@ static const struct command {
     { "fetch", cli_fetch, "enqueue a recording through the dedup path" },
     { "import", cli_import, "register recordings from a JSON-lines file" },
     { "passwd", cli_passwd, "print a users-file line for --auth basic:FILE (password on stdin)" },
+    { "config", cli_config, "show the effective configuration (--print), or the example file (--example)" },
 };
 
 static void usage(FILE *out)
@@ -30,7 +31,8 @@ static void usage(FILE *out)
     for (size_t i = 0; i < RECD_ARRAY_LEN(commands); i++)
         fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\n`recd COMMAND --help` lists a command's options. Every option can also be\n"
-                 "set as RECD_<NAME> in the environment (the flag wins).\n");
+                 "set as RECD_<NAME> in the environment and as `name = value` in a config\n"
+                 "file (--config FILE); a flag beats the environment, which beats the file.\n");
 }
 
 int main(int argc, char **argv)
