@@ -180,25 +180,32 @@ static void apply_defaults(struct config *cfg)
     }
 }
 
-/* A systemd credential named like the option (LoadCredential=NAME:PATH).
- * An empty one counts as unset, so a unit can give SetCredential=NAME:
- * as the fallback for a credential file that does not exist. */
+/* A systemd credential named like the option (LoadCredential=NAME:PATH),
+ * or recd_NAME: what LoadCredential=recd:DIR calls the files of DIR, so a
+ * unit can load a directory holding any subset of the secrets. An empty
+ * one counts as unset. */
 static recd_err apply_credential(struct config *cfg, const struct option_def *o, char *err, size_t errlen)
 {
+    static const char *const prefixes[] = { "", "recd_" };
     const char *dir = getenv("CREDENTIALS_DIRECTORY");
     char path[4096];
-    if (!dir || !dir[0] || (size_t)snprintf(path, sizeof(path), "%s/%s", dir, o->name) >= sizeof(path) ||
-        access(path, F_OK) != 0)
+    if (!dir || !dir[0])
         return RECD_OK;
-    char *secret = read_secret_file(path, err, errlen);
-    if (!secret)
-        return RECD_EINVAL;
-    if (!secret[0]) {
-        free(secret);
+    for (size_t i = 0; i < RECD_ARRAY_LEN(prefixes); i++) {
+        if ((size_t)snprintf(path, sizeof(path), "%s/%s%s", dir, prefixes[i], o->name) >= sizeof(path) ||
+            access(path, F_OK) != 0)
+            continue;
+        char *secret = read_secret_file(path, err, errlen);
+        if (!secret)
+            return RECD_EINVAL;
+        if (!secret[0]) {
+            free(secret);
+            continue;
+        }
+        set_string(cfg, o, secret);
+        set_origin(cfg, o, ORIGIN_CREDENTIAL, 0);
         return RECD_OK;
     }
-    set_string(cfg, o, secret);
-    set_origin(cfg, o, ORIGIN_CREDENTIAL, 0);
     return RECD_OK;
 }
 

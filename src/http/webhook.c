@@ -52,7 +52,7 @@ static void fill_recording(const struct form_pair *pairs, size_t n, struct store
 enum MHD_Result webhook_twilio(const struct http_ctx *h, struct MHD_Connection *conn,
                                struct request *req, const char *url)
 {
-    const char *token = h->cfg->twilio_auth_token;
+    const char *token = req->live->twilio_auth_token;
     if (!token || !token[0])
         return reply_error(h, conn, req, 403, "webhook_disabled",
                            "no Twilio auth token is configured, so signatures cannot be verified");

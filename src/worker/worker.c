@@ -9,6 +9,7 @@
  */
 #include "worker/worker.h"
 #include "worker/backoff.h"
+#include "live.h"
 #include "util/clock.h"
 #include "util/log.h"
 
@@ -157,6 +158,14 @@ static void finish_error(struct worker_pool *p, struct job_ctx *jc, recd_err rc,
                   LF_S("reason", jc->lease_lost ? "lease lost" : "shutting down"));
         return;
     }
+    if (is_stopping(p)) {
+        /* Cut by the stop, not by the provider: the attempt is not spent. */
+        recd_err src = store_release(p->deps.store, run->id, jc->owner, now);
+        log_event(LOG_INFO, "RUN_RELEASE", LF_S("call_sid", run->call_sid), LF_I("run_id", run->id),
+                  LF_I("attempt", run->attempt), LF_S("store", recd_strerror(src)));
+        report_progress(p, run, RUN_QUEUED, run->attempt - 1, 0, 0);
+        return;
+    }
     if (is_transient(rc) && run->attempt < p->settings.max_attempts) {
         int64_t delay = backoff_next_ms(run->attempt, p->settings.backoff_base_ms,
                                         p->settings.backoff_max_ms, res->retry_after_ms,
@@ -188,9 +197,11 @@ static void process_job(struct worker_pool *p, const struct store_job *job, cons
     report_progress(p, run, RUN_RUNNING, run->attempt, 0, 0);
     int fd = -1;
     char tmp[1024], rel[512];
+    const struct live_settings *live = p->deps.live ? live_acquire(p->deps.live) : NULL;
+    struct provider *provider = live ? live->provider : p->deps.provider;
     recd_err rc = cache_tmp_open(p->deps.cache, run->call_sid, &fd, tmp, sizeof(tmp));
     if (rc == RECD_OK) {
-        rc = provider_fetch(p->deps.provider, &job->rec, fd, on_download_progress, &jc, res);
+        rc = provider_fetch(provider, &job->rec, fd, on_download_progress, &jc, res);
         metrics_upstream(p->deps.metrics, (unsigned)res->http_status);
         if (rc == RECD_OK)
             rc = cache_commit(p->deps.cache, fd, tmp, run->call_sid, res->format, rel, sizeof(rel));
@@ -199,6 +210,7 @@ static void process_job(struct worker_pool *p, const struct store_job *job, cons
     } else {
         snprintf(res->error_message, sizeof(res->error_message), "cannot create a temp file in the cache");
     }
+    live_release(p->deps.live, live);
     if (rc == RECD_OK)
         finish_ok(p, &jc, res, rel, started);
     else

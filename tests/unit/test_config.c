@@ -670,12 +670,18 @@ static void test_systemd_credentials(void **state)
     fputs("tok-from-credential\n", f);
     fclose(f);
     snprintf(path, sizeof(path), "%s/url-bearer-token", dir);
-    f = fopen(path, "w"); /* empty: SetCredential=NAME: fallback, means unset */
+    f = fopen(path, "w"); /* empty: means unset */
+    fclose(f);
+    char dirform[600]; /* LoadCredential=recd:DIR names DIR's files recd_NAME */
+    snprintf(dirform, sizeof(dirform), "%s/recd_link-secret", dir);
+    f = fopen(dirform, "w");
+    fputs("link-secret-from-a-credential-dir\n", f);
     fclose(f);
     setenv("CREDENTIALS_DIRECTORY", dir, 1);
     assert_int_equal(LOAD(&cfg, &args, err, NULL), RECD_OK);
     assert_string_equal(cfg.twilio_auth_token, "tok-from-credential");
     assert_null(cfg.url_bearer_token);
+    assert_string_equal(cfg.link_secret, "link-secret-from-a-credential-dir");
     assert_int_equal(probe(&cfg, "twilio-auth-token").origin, ORIGIN_CREDENTIAL);
     config_free(&cfg);
     /* RECD_TWILIO_AUTH_TOKEN still wins over the credential. */
@@ -685,6 +691,7 @@ static void test_systemd_credentials(void **state)
     config_free(&cfg);
     unsetenv("CREDENTIALS_DIRECTORY");
     unlink(path);
+    unlink(dirform);
     snprintf(path, sizeof(path), "%s/twilio-auth-token", dir);
     unlink(path);
     rmdir(dir);
