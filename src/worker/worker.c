@@ -153,17 +153,23 @@ static void finish_error(struct worker_pool *p, struct job_ctx *jc, recd_err rc,
     const struct store_run *run = &jc->job->run;
     const char *msg = res->error_message[0] ? res->error_message : recd_strerror(rc);
     int64_t now = clock_now_ms();
-    if (rc == RECD_ELEASE || jc->lease_lost) {
+    if (jc->lease_lost) {
         log_event(LOG_WARN, "RUN_ABANDON", LF_S("call_sid", run->call_sid), LF_I("run_id", run->id),
-                  LF_S("reason", jc->lease_lost ? "lease lost" : "shutting down"));
+                  LF_S("reason", "lease lost"));
         return;
     }
     if (is_stopping(p)) {
-        /* Cut by the stop, not by the provider: the attempt is not spent. */
+        /* Cut by the stop (the progress callback aborts the download), not
+         * by the provider: the run goes back to the queue, no attempt spent. */
         recd_err src = store_release(p->deps.store, run->id, jc->owner, now);
         log_event(LOG_INFO, "RUN_RELEASE", LF_S("call_sid", run->call_sid), LF_I("run_id", run->id),
                   LF_I("attempt", run->attempt), LF_S("store", recd_strerror(src)));
         report_progress(p, run, RUN_QUEUED, run->attempt - 1, 0, 0);
+        return;
+    }
+    if (rc == RECD_ELEASE) {
+        log_event(LOG_WARN, "RUN_ABANDON", LF_S("call_sid", run->call_sid), LF_I("run_id", run->id),
+                  LF_S("reason", "lease lost"));
         return;
     }
     if (is_transient(rc) && run->attempt < p->settings.max_attempts) {
