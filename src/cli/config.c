@@ -196,6 +196,7 @@ static void write_man(void)
            ".TP\n.B status\nRun counts by status.\n"
            ".TP\n.B fetch \\fICALL_SID\\fR [\\fB\\-\\-wait\\fR]\nEnqueue a recording through the dedup path.\n"
            ".TP\n.BI import \" FILE\"\nRegister recordings from a JSON\\-lines file.\n"
+           ".TP\n.BI link \" CALL_SID\" \\fR[\\fB\\-\\-ttl\\fR \\fIS\\fR]\nPrint a signed /stream link for embedding (needs the link secret).\n"
            ".TP\n.BI passwd \" USER\"\nPrint a users\\-file line for \\fB\\-\\-auth basic:\\fIFILE\\fR (password on stdin).\n"
            ".TP\n.B config \\fR[\\fB\\-\\-print\\fR|\\fB\\-\\-example\\fR|\\fB\\-\\-man\\fR]\n"
            "Show the effective configuration with secrets redacted and where each value\n"

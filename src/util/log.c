@@ -33,12 +33,11 @@ void log_set(enum log_format format, enum log_level min_level)
 
 bool log_level_parse(const char *s, enum log_level *pl)
 {
-    for (int i = 0; i < (int)RECD_ARRAY_LEN(level_names); i++) {
+    for (size_t i = 0; i < RECD_ARRAY_LEN(level_names); i++)
         if (strcmp(s, level_names[i]) == 0) {
             *pl = (enum log_level)i;
             return true;
         }
-    }
     return false;
 }
 
