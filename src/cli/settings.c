@@ -42,11 +42,7 @@ static struct provider *make_provider(const struct config *c, char *err, size_t 
         .low_speed_timeout_ms = 30000,
         .max_bytes = c->max_recording_bytes,
     };
-    char why[256] = "";
-    struct provider *p = provider_new(&pc, why, sizeof(why));
-    if (!p)
-        snprintf(err, errlen, "provider: %s", why);
-    return p;
+    return provider_new(&pc, err, errlen);
 }
 
 bool settings_build(const struct config *c, bool with_http, struct live_settings *out, char *err,
