@@ -17,14 +17,14 @@
 #include <string.h>
 
 struct snapshot {
-    _Atomic long refs;          /* the cell's own reference + one per reader */
-    struct live_settings s;     /* what readers see */
+    _Atomic long refs;      /* the cell's own reference + one per reader */
+    struct live_settings s; /* what readers see */
 };
 
 struct live {
-    pthread_mutex_t mu;         /* guards cur */
+    pthread_mutex_t mu; /* guards cur */
     struct snapshot *cur;
-    uint64_t generation;        /* publisher only */
+    uint64_t generation; /* publisher only */
 };
 
 static struct snapshot *snapshot_of(const struct live_settings *s)

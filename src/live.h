@@ -22,13 +22,13 @@ struct provider;
 
 /* One generation. Read-only once published. */
 struct live_settings {
-    struct auth *auth;           /* owned; NULL only where no HTTP runs */
-    struct provider *provider;   /* owned; NULL where nothing is downloaded */
-    char *twilio_auth_token;     /* owned copy: webhook signatures; may be NULL */
-    int max_wait_s;              /* cap on Prefer: wait */
-    int connection_timeout_s;    /* idle / slow client, applied to new connections */
-    int64_t max_body_bytes;      /* POST bodies */
-    uint64_t generation;         /* 1 for the start-up settings, +1 per reload */
+    struct auth *auth;         /* owned; NULL only where no HTTP runs */
+    struct provider *provider; /* owned; NULL where nothing is downloaded */
+    char *twilio_auth_token;   /* owned copy: webhook signatures; may be NULL */
+    int max_wait_s;            /* cap on Prefer: wait */
+    int connection_timeout_s;  /* idle / slow client, applied to new connections */
+    int64_t max_body_bytes;    /* POST bodies */
+    uint64_t generation;       /* 1 for the start-up settings, +1 per reload */
 };
 
 struct live;

@@ -17,10 +17,10 @@
 
 struct watchdog {
     pthread_t thread;
-    pthread_mutex_t mu;     /* guards stopping */
+    pthread_mutex_t mu; /* guards stopping */
     pthread_cond_t cv;
     bool stopping;
-    int64_t period_ms;      /* WATCHDOG_USEC / 1000 */
+    int64_t period_ms; /* WATCHDOG_USEC / 1000 */
     notify_health_cb healthy;
     void *ctx;
 };
@@ -44,7 +44,8 @@ void notify_reloading(void)
     char msg[128];
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    snprintf(msg, sizeof(msg), "RELOADING=1\nMONOTONIC_USEC=%lld\nSTATUS=reloading the configuration",
+    snprintf(msg, sizeof(msg),
+             "RELOADING=1\nMONOTONIC_USEC=%lld\nSTATUS=reloading the configuration",
              (long long)ts.tv_sec * 1000000LL + ts.tv_nsec / 1000);
     notify_send(msg);
 }

@@ -60,9 +60,11 @@ bool settings_build(const struct config *c, bool with_http, struct live_settings
     if (with_http && !(out->auth = make_auth(c, err, errlen)))
         goto fail;
     if (with_http && !auth_enabled(out->auth) && !is_loopback(c->listen)) {
-        snprintf(err, errlen, "refusing to listen on %s without authentication: recordings are private. "
+        snprintf(err, errlen,
+                 "refusing to listen on %s without authentication: recordings are private. "
                  "Listen on 127.0.0.1, or configure --auth basic:FILE, --api-token-file or a link "
-                 "secret (docs/auth.md)", c->listen);
+                 "secret (docs/auth.md)",
+                 c->listen);
         goto fail;
     }
     /* HTTP only (--workers 0): nothing is downloaded here. */

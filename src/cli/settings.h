@@ -16,8 +16,8 @@
  * --listen without authentication. false with a one-line reason in err
  * and nothing allocated. Free an unpublished result with settings_discard().
  */
-bool settings_build(const struct config *cfg, bool with_http, struct live_settings *out,
-                    char *err, size_t errlen);
+bool settings_build(const struct config *cfg, bool with_http, struct live_settings *out, char *err,
+                    size_t errlen);
 void settings_discard(struct live_settings *s);
 
 #endif

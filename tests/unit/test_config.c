@@ -654,7 +654,7 @@ static void test_file_errors_name_file_and_line(void **state)
     char *big = malloc(8200);
     memcpy(big, "url-template = ", 15);
     memset(big + 15, 'a', 8180);
-    strcpy(big + 8195, "\n");
+    memcpy(big + 8195, "\n", 2);
     struct config cfg;
     struct config_args args;
     char err[512], path[64];
