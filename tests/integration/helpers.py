@@ -333,6 +333,7 @@ DEFAULT_FLAGS = {
     "failure_cooldown": 60,
     "cache_max_bytes": 1 << 30,
     "log_format": "logfmt",
+    "drain_timeout": 5,  # SIGTERM at teardown: in-flight requests get 5 s (< STOP_TIMEOUT)
 }
 
 

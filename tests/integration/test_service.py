@@ -180,29 +180,39 @@ def test_sighup_reloads_log_level_and_token_keeps_held_request(fake_provider, re
 
 # ----------------------------------------------------------------- SIGTERM
 
-def test_sigterm_lets_20_held_requests_finish(fake_provider, recd):
-    fp = fake_provider(latency_ms=5000)
+def test_sigterm_lets_20_held_and_5_streaming_requests_finish(fake_provider, recd):
+    fp = fake_provider(duration_s=300)  # about 4.8 MB per recording
     rd = recd(fp, workers=4, drain_timeout=60)
+    big, big_exp = _cache_large(fp, rd)
+    fp.control(latency_ms=5000)
     sids = [new_call_sid() for _ in range(4)]
     exp = {s: fp.expected(s) for s in sids}
     bg = Background()
     for i in range(20):
         bg.run(lambda s: rd.stream(s, headers={"Prefer": "wait=60"}, timeout=120), sids[i % 4])
+    # Five clients in the middle of a large response (tiny receive buffers,
+    # nothing read yet): they keep streaming through the drain.
+    slow = [_start_slow_get(rd, big) for _ in range(5)]
     wait_until(lambda: _held(rd) == 20, 30, what="20 held requests")
     _sigterm(rd)
-    # New connections are refused while the held ones drain.
+    # New connections are refused while the others drain.
     wait_until(lambda: _refused(rd.port), 10, what="the listener to close")
+    time.sleep(1)
+    streamed = [parse_raw_response(_read_all(s, 65536, 0)) for s in slow]
     results = bg.join()
     assert _wait_exit(rd) == 0
+    for r in streamed:
+        assert r.status == 200 and int(r.header("Content-Length")) == big_exp["size"], r
+        assert len(r.body) == big_exp["size"] and sha256(r.body) == big_exp["sha256"]
     for i, r in enumerate(results):
         assert not isinstance(r, Exception), r
         assert r.status == 200, r
         assert sha256(r.body) == exp[sids[i % 4]]["sha256"]
     log = _log(rd)
-    assert "event=DRAIN_START inflight=20 held=20" in log, log
+    assert "event=DRAIN_START inflight=25 held=20" in log, log
     assert "event=DRAIN_END result=finished" in log, log
     assert rd.sql("SELECT COUNT(*) FROM recording_runs WHERE status = 'running'")[0][0] == 0
-    assert rd.sql("SELECT COUNT(*) FROM recording_runs WHERE status = 'completed'")[0][0] == 4
+    assert rd.sql("SELECT COUNT(*) FROM recording_runs WHERE status = 'completed'")[0][0] == 5
 
 
 def _refused(port):
@@ -253,7 +263,7 @@ def _start_slow_get(rd, sid):
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8192)
     s.settimeout(60)
     s.connect(("127.0.0.1", rd.port))
-    s.sendall(("GET /stream?call_sid=%s HTTP/1.1\r\nHost: x\r\n\r\n" % sid).encode())
+    s.sendall(("GET /stream?call_sid=%s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" % sid).encode())
     return s
 
 
