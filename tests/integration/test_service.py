@@ -134,7 +134,7 @@ def test_config_file_runs_check(tmp_dir):
 # ------------------------------------------------------------------ SIGHUP
 
 def test_sighup_reloads_log_level_and_token_keeps_held_request(fake_provider, recd, tmp_dir):
-    fp = fake_provider(latency_ms=4000)
+    fp = fake_provider(latency_ms=10000)  # held well past the reload, even on a loaded machine
     tokens = _write(os.path.join(tmp_dir, "tokens"), TOKEN_A + "\n")
     conf_path = os.path.join(tmp_dir, "recd.conf")
     _write(conf_path, "api-token-file = %s\nlog-level = info\nhttp-threads = 2\n" % tokens)
@@ -165,8 +165,9 @@ def test_sighup_reloads_log_level_and_token_keeps_held_request(fake_provider, re
     assert not isinstance(r, Exception), r
     assert r.status == 200, r
     assert sha256(r.body) == exp["sha256"] and len(r.body) == exp["size"]
-    # debug events appear now that the level is debug
-    wait_until(lambda: "level=debug" in _log(rd), 30, what="a debug line after the reload")
+    # debug events appear now that the level is debug (STREAM_SERVE is one)
+    assert rd.stream(sid, headers=_bearer(TOKEN_B)).status == 200
+    wait_until(lambda: "level=debug event=STREAM_SERVE" in _log(rd), 30, what="a debug line after the reload")
 
     # A bad file changes nothing and says where it is wrong.
     _write(conf_path, "api-token-file = %s\nlog-level = loud\n" % tokens)
@@ -185,7 +186,7 @@ def test_sigterm_lets_20_held_and_5_streaming_requests_finish(fake_provider, rec
     fp = fake_provider(duration_s=300)  # about 4.8 MB per recording
     rd = recd(fp, workers=4, drain_timeout=60)
     big, big_exp = _cache_large(fp, rd)
-    fp.control(latency_ms=5000)
+    fp.control(latency_ms=15000)  # all 20 are held before any download ends, even under load
     sids = [new_call_sid() for _ in range(4)]
     exp = {s: fp.expected(s) for s in sids}
     bg = Background()
