@@ -9,6 +9,7 @@
  */
 #include "worker/worker.h"
 #include "worker/backoff.h"
+#include "peaks/peaks_file.h"
 #include "util/clock.h"
 #include "util/log.h"
 
@@ -101,6 +102,20 @@ static void evicted(const char *call_sid, void *arg)
     log_event(LOG_INFO, "CACHE_EVICT", LF_S("call_sid", call_sid), LF_S("result", recd_strerror(rc)));
 }
 
+/* The waveform, once, after the listeners were woken (it never delays
+ * playback). A failure only costs the sidecar: GET /peaks builds it later. */
+static void build_peaks(struct worker_pool *p, const char *call_sid, const char *rel_path,
+                        const char *sha256)
+{
+    char err[256] = "";
+    int64_t t0 = clock_mono_ms();
+    recd_err rc = peaks_file_build(cache_dir(p->deps.cache), rel_path, sha256, NULL, err, sizeof(err));
+    if (rc == RECD_OK)
+        log_event(LOG_DEBUG, "PEAKS_DONE", LF_S("call_sid", call_sid), LF_I("ms", clock_mono_ms() - t0));
+    else
+        log_event(LOG_WARN, "PEAKS_FAIL", LF_S("call_sid", call_sid), LF_S("error", err));
+}
+
 static void finish_ok(struct worker_pool *p, struct job_ctx *jc, const struct provider_result *res,
                       const char *rel_path, int64_t started)
 {
@@ -139,6 +154,7 @@ static void finish_ok(struct worker_pool *p, struct job_ctx *jc, const struct pr
               LF_I("ms", (int64_t)(secs * 1000)));
     cache_evict(p->deps.cache, run->call_sid, evicted, p);
     p->deps.on_ended(run->call_sid, p->deps.ctx);
+    build_peaks(p, run->call_sid, rel_path, res->sha256);
 }
 
 static bool is_transient(recd_err rc)
