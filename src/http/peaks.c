@@ -154,6 +154,10 @@ enum MHD_Result api_peaks(const struct http_ctx *h, struct MHD_Connection *conn,
     if (active && find_part_file(cache_dir(h->cache), sid, part, sizeof(part)) &&
         peaks_file_scan(part, &p, err, sizeof(err)) == RECD_OK)
         return reply_peaks(h, conn, req, sid, p, (unsigned)points, true);
+    /* It may have landed between the cache lookup and the store read. */
+    if (!active && cached_peaks(h, sid, &p, &rc, err, sizeof(err)) && rc == RECD_OK)
+        return reply_peaks(h, conn, req, sid, p, (unsigned)points, false);
+    peaks_free(p);
     return reply_error(h, conn, req, 404, "peaks_not_ready",
                        "no audio of this recording has landed yet; play it first");
 }

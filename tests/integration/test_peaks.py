@@ -89,6 +89,9 @@ def test_mp3_decoded_with_libmpg123(fake_provider, recd):
     sid = new_call_sid()
     r = _ready(rd, sid)
     assert r.body == (DATA / "tone-mono.mp3").read_bytes()
+    # A download link saves it under the call's name (SPEC §2).
+    assert r.header("Content-Disposition") == 'inline; filename="%s.mp3"' % sid
+    assert r.header("Content-Type") == "audio/mpeg"
     wait_until(lambda: len(_sidecars(rd)) == 1, 10, what="the .peaks sidecar")
     assert _sidecars(rd)[0].endswith("/%s.mp3.peaks" % sid)
     doc = _peaks(rd, sid, points=100)

@@ -29,7 +29,8 @@ __attribute__((warn_unused_result)) int
 fp_audio_sha256(unsigned freq, unsigned duration_s, char phex[65]);
 /* Dual-channel variants (channels 1 gives exactly the mono bytes above):
  * a dialogue — channel 0 (the parent leg) speaks the first half at freq,
- * channel 1 (the child leg) the second half at 3/2 freq; the other channel
+ * channel 1 (the child leg) the second half at 3/2 freq, in syllable-like
+ * swells (up to full tone amplitude); the other channel
  * stays at 1/20 of the amplitude meanwhile. */
 uint64_t fp_audio_size_ch(unsigned duration_s, unsigned channels);
 void fp_audio_fill_ch(unsigned freq, unsigned duration_s, unsigned channels, uint64_t pos,

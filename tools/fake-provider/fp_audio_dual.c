@@ -49,6 +49,22 @@ static void make_header(unsigned duration_s, unsigned char h[FP_AUDIO_HEADER])
 	le32(h + 40, data);
 }
 
+/* 0..1..0 over period frames. */
+static double triangle(uint64_t n, uint64_t period)
+{
+	double x = (double)(n % period) / (double)period;
+	return x < 0.5 ? 2 * x : 2 - 2 * x;
+}
+
+/* A speech-like loudness for the speaking side: syllables of 0.3 s inside
+ * phrases of 2.3 s, never quite silent, so a waveform has a shape to show. */
+static double envelope(uint64_t n)
+{
+	double syllable = triangle(n, FP_AUDIO_RATE * 3 / 10);
+	double phrase = triangle(n + FP_AUDIO_RATE, FP_AUDIO_RATE * 23 / 10);
+	return 0.15 + 0.85 * syllable * (0.4 + 0.6 * phrase);
+}
+
 /* One 16-bit sample of channel ch at frame n, taken from the mono tone. */
 static int16_t dual_sample(unsigned freq, unsigned duration_s, unsigned ch, uint64_t n)
 {
@@ -58,7 +74,7 @@ static int16_t dual_sample(unsigned freq, unsigned duration_s, unsigned ch, uint
 	int16_t s = (int16_t)(le[0] | le[1] << 8);
 	bool first_half = n < (uint64_t)duration_s * FP_AUDIO_RATE / 2;
 	bool speaking = ch == 0 ? first_half : !first_half;
-	return speaking ? s : (int16_t)(s / QUIET_DIVISOR);
+	return speaking ? (int16_t)(s * envelope(n)) : (int16_t)(s / QUIET_DIVISOR);
 }
 
 void fp_audio_fill_ch(unsigned freq, unsigned duration_s, unsigned channels, uint64_t pos,
