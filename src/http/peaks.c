@@ -50,7 +50,8 @@ static json_t *peaks_json(const char *sid, const struct peaks *p, unsigned point
         json_t *arr = json_array();
         for (unsigned j = 0; j < k; j++)
             json_array_append_new(arr, json_integer(((json_int_t)v[(size_t)c * k + j] * JSON_SCALE +
-                                                     PEAKS_SCALE_MAX / 2) / PEAKS_SCALE_MAX));
+                                                     PEAKS_SCALE_MAX / 2) /
+                                                    PEAKS_SCALE_MAX));
         json_array_append_new(channels, json_pack("{s:i,s:s,s:o}", "index", (int)c, "leg",
                                                   leg_name(ch, c), "peaks", arr));
     }
@@ -58,7 +59,8 @@ static json_t *peaks_json(const char *sid, const struct peaks *p, unsigned point
     uint64_t total = peaks_total_frames(p);
     /* Millisecond precision is all a screen needs and keeps the JSON short. */
     double covered = round(peaks_duration_s(p) * 1000) / 1000;
-    json_t *total_s = total ? json_real(round((double)total * 1000 / peaks_rate(p)) / 1000) : json_null();
+    json_t *total_s =
+        total ? json_real(round((double)total * 1000 / peaks_rate(p)) / 1000) : json_null();
     return json_pack("{s:s,s:i,s:f,s:o,s:b,s:i,s:i,s:o}", "call_sid", sid, "points", (int)k,
                      "duration_s", covered, "total_duration_s", total_s, "partial", partial,
                      "sample_rate", (int)peaks_rate(p), "scale", JSON_SCALE, "channels", channels);
@@ -105,7 +107,8 @@ static enum MHD_Result reply_peaks(const struct http_ctx *h, struct MHD_Connecti
     peaks_free(p);
     struct MHD_Response *resp = reply_json_response(body);
     /* Complete peaks never change for this audio; partial ones do at once. */
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, partial ? "no-store" : "private, max-age=60");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+                            partial ? "no-store" : "private, max-age=60");
     return reply_queue(h, conn, req, 200, resp);
 }
 
@@ -130,7 +133,8 @@ enum MHD_Result api_peaks(const struct http_ctx *h, struct MHD_Connection *conn,
     const char *arg = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "points");
     int points = POINTS_DEFAULT;
     if (arg && !num_parse_int(arg, 1, POINTS_MAX, &points))
-        return reply_error(h, conn, req, 400, "invalid_points", "points must be an integer from 1 to 4096");
+        return reply_error(h, conn, req, 400, "invalid_points",
+                           "points must be an integer from 1 to 4096");
     recd_strlcpy(req->call_sid, sid, sizeof(req->call_sid));
 
     struct peaks *p = NULL;
@@ -141,14 +145,16 @@ enum MHD_Result api_peaks(const struct http_ctx *h, struct MHD_Connection *conn,
             return reply_peaks(h, conn, req, sid, p, (unsigned)points, false);
         if (rc == RECD_EINVAL)
             return reply_error(h, conn, req, 422, "peaks_unavailable", err);
-        return reply_error(h, conn, req, 503, "peaks_unavailable", "the waveform could not be stored; try again");
+        return reply_error(h, conn, req, 503, "peaks_unavailable",
+                           "the waveform could not be stored; try again");
     }
     struct store_recording *rec = xmalloc(sizeof(*rec));
     rc = store_get_recording(h->store, sid, rec);
     bool active = rc == RECD_OK && (rec->state == REC_QUEUED || rec->state == REC_RUNNING);
     free(rec);
     if (rc == RECD_ENOTFOUND)
-        return reply_error(h, conn, req, 404, "not_found", "no recording with this call_sid is registered");
+        return reply_error(h, conn, req, 404, "not_found",
+                           "no recording with this call_sid is registered");
     if (rc != RECD_OK)
         return reply_error(h, conn, req, 503, "store_unavailable", "the store is not reachable");
     if (active && find_part_file(cache_dir(h->cache), sid, part, sizeof(part)) &&

@@ -25,13 +25,13 @@ enum peaks_format peaks_sniff(const uint8_t *buf, size_t len);
 
 /** Reduce a WAV file (or prefix). RECD_EINVAL with a reason in err for a
  *  malformed or unsupported file. *pp freed with peaks_free(). */
-RECD_MUSTCHECK recd_err peaks_from_wav(const uint8_t *buf, size_t len, struct peaks **pp,
-                                       char *err, size_t errlen);
+RECD_MUSTCHECK recd_err peaks_from_wav(const uint8_t *buf, size_t len, struct peaks **pp, char *err,
+                                       size_t errlen);
 
 /** Reduce an MP3 file (or prefix) with libmpg123. RECD_EINVAL with a
  *  reason in err when no audio could be decoded. */
-RECD_MUSTCHECK recd_err peaks_from_mp3(const uint8_t *buf, size_t len, struct peaks **pp,
-                                       char *err, size_t errlen);
+RECD_MUSTCHECK recd_err peaks_from_mp3(const uint8_t *buf, size_t len, struct peaks **pp, char *err,
+                                       size_t errlen);
 
 /** Sniff, then the matching decoder. */
 RECD_MUSTCHECK recd_err peaks_from_audio(const uint8_t *buf, size_t len, struct peaks **pp,

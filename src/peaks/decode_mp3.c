@@ -35,7 +35,8 @@ static bool accept_s16(mpg123_handle *mh)
         return false;
     mpg123_rates(&rates, &n);
     for (size_t i = 0; i < n; i++)
-        if (mpg123_format(mh, rates[i], MPG123_MONO | MPG123_STEREO, MPG123_ENC_SIGNED_16) != MPG123_OK)
+        if (mpg123_format(mh, rates[i], MPG123_MONO | MPG123_STEREO, MPG123_ENC_SIGNED_16) !=
+            MPG123_OK)
             return false;
     return true;
 }
@@ -45,8 +46,9 @@ static bool on_new_format(mpg123_handle *mh, struct peaks **pp)
 {
     long rate = 0;
     int channels = 0, enc = 0;
-    if (*pp || mpg123_getformat(mh, &rate, &channels, &enc) != MPG123_OK || enc != MPG123_ENC_SIGNED_16)
-        return *pp != NULL; /* a mid-stream change keeps the first format's scale */
+    if (*pp || mpg123_getformat(mh, &rate, &channels, &enc) != MPG123_OK ||
+        enc != MPG123_ENC_SIGNED_16)
+        return *pp != NULL;          /* a mid-stream change keeps the first format's scale */
     off_t total = mpg123_length(mh); /* known when a Xing/LAME frame says so */
     *pp = peaks_new((unsigned)channels, (unsigned)rate, total > 0 ? (uint64_t)total : 0);
     return *pp != NULL;
@@ -58,9 +60,10 @@ recd_err peaks_from_mp3(const uint8_t *buf, size_t len, struct peaks **pp, char 
     pthread_once(&mpg123_once, init_mpg123);
     int merr = MPG123_OK;
     mpg123_handle *mh = mpg123_init_rc == MPG123_OK ? mpg123_new(NULL, &merr) : NULL;
-    if (!mh || mpg123_param(mh, MPG123_ADD_FLAGS, MPG123_QUIET, 0) != MPG123_OK || !accept_s16(mh) ||
-        mpg123_open_feed(mh) != MPG123_OK) {
-        snprintf(err, errlen, "libmpg123 could not start: %s", mh ? mpg123_strerror(mh) : mpg123_plain_strerror(merr));
+    if (!mh || mpg123_param(mh, MPG123_ADD_FLAGS, MPG123_QUIET, 0) != MPG123_OK ||
+        !accept_s16(mh) || mpg123_open_feed(mh) != MPG123_OK) {
+        snprintf(err, errlen, "libmpg123 could not start: %s",
+                 mh ? mpg123_strerror(mh) : mpg123_plain_strerror(merr));
         mpg123_delete(mh);
         return RECD_EINVAL;
     }

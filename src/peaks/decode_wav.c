@@ -81,14 +81,17 @@ static bool parse_fmt(const uint8_t *b, uint32_t size, struct wav_fmt *f, char *
     f->bits = le16(b + 14);
     if (f->codec == CODEC_EXTENSIBLE && size >= 26)
         f->codec = le16(b + 24); /* the sub-format GUID starts with the codec */
-    bool pcm = f->codec == CODEC_PCM && (f->bits == 8 || f->bits == 16 || f->bits == 24 || f->bits == 32);
+    bool pcm =
+        f->codec == CODEC_PCM && (f->bits == 8 || f->bits == 16 || f->bits == 24 || f->bits == 32);
     bool g711 = (f->codec == CODEC_MULAW || f->codec == CODEC_ALAW) && f->bits == 8;
     if (!pcm && !g711) {
-        snprintf(err, errlen, "WAV codec %u with %u-bit samples is not supported", f->codec, f->bits);
+        snprintf(err, errlen, "WAV codec %u with %u-bit samples is not supported", f->codec,
+                 f->bits);
         return false;
     }
     if (f->channels < 1 || f->channels > PEAKS_MAX_CHANNELS || f->rate < 1 || f->rate > 384000) {
-        snprintf(err, errlen, "WAV with %u channels at %u Hz is not supported", f->channels, f->rate);
+        snprintf(err, errlen, "WAV with %u channels at %u Hz is not supported", f->channels,
+                 f->rate);
         return false;
     }
     return true;
@@ -153,7 +156,8 @@ enum peaks_format peaks_sniff(const uint8_t *buf, size_t len)
     return PEAKS_FORMAT_UNKNOWN;
 }
 
-recd_err peaks_from_audio(const uint8_t *buf, size_t len, struct peaks **pp, char *err, size_t errlen)
+recd_err peaks_from_audio(const uint8_t *buf, size_t len, struct peaks **pp, char *err,
+                          size_t errlen)
 {
     switch (peaks_sniff(buf, len)) {
     case PEAKS_FORMAT_WAV:

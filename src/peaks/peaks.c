@@ -21,12 +21,12 @@
 struct peaks {
     unsigned channels;
     unsigned rate;
-    uint64_t frames;        /* frames reduced */
-    uint64_t total_frames;  /* declared length, 0 = unknown */
-    uint32_t fpb;           /* frames per bucket */
-    uint32_t nbuckets;      /* buckets in use, the last one open */
-    uint32_t in_bucket;     /* frames in the open bucket */
-    uint16_t *v;            /* [channel][PEAKS_MAX_BUCKETS] */
+    uint64_t frames;       /* frames reduced */
+    uint64_t total_frames; /* declared length, 0 = unknown */
+    uint32_t fpb;          /* frames per bucket */
+    uint32_t nbuckets;     /* buckets in use, the last one open */
+    uint32_t in_bucket;    /* frames in the open bucket */
+    uint16_t *v;           /* [channel][PEAKS_MAX_BUCKETS] */
 };
 
 struct peaks *peaks_new(unsigned channels, unsigned rate, uint64_t total_frames)
@@ -112,11 +112,26 @@ void peaks_add_s16(struct peaks *p, const int16_t *interleaved, size_t frames)
     }
 }
 
-unsigned peaks_channels(const struct peaks *p) { return p->channels; }
-unsigned peaks_rate(const struct peaks *p) { return p->rate; }
-uint64_t peaks_frames(const struct peaks *p) { return p->frames; }
-uint64_t peaks_total_frames(const struct peaks *p) { return p->total_frames; }
-unsigned peaks_buckets(const struct peaks *p) { return p->nbuckets; }
+unsigned peaks_channels(const struct peaks *p)
+{
+    return p->channels;
+}
+unsigned peaks_rate(const struct peaks *p)
+{
+    return p->rate;
+}
+uint64_t peaks_frames(const struct peaks *p)
+{
+    return p->frames;
+}
+uint64_t peaks_total_frames(const struct peaks *p)
+{
+    return p->total_frames;
+}
+unsigned peaks_buckets(const struct peaks *p)
+{
+    return p->nbuckets;
+}
 
 double peaks_duration_s(const struct peaks *p)
 {
@@ -131,7 +146,8 @@ unsigned peaks_resample(const struct peaks *p, unsigned points, uint16_t *out)
         const uint16_t *v = p->v + (size_t)c * PEAKS_MAX_BUCKETS;
         for (unsigned j = 0; j < k; j++) {
             /* buckets [j*n/k, (j+1)*n/k): every bucket lands in exactly one point */
-            unsigned lo = (unsigned)((uint64_t)j * n / k), hi = (unsigned)((uint64_t)(j + 1) * n / k);
+            unsigned lo = (unsigned)((uint64_t)j * n / k),
+                     hi = (unsigned)((uint64_t)(j + 1) * n / k);
             uint16_t m = 0;
             for (unsigned i = lo; i < hi; i++)
                 if (v[i] > m)

@@ -89,7 +89,8 @@ static recd_err write_atomic(const char *cache_dir, const char *final, const uin
 {
     char tmp[PATH_MAX];
     const char *base = strrchr(final, '/');
-    int len = snprintf(tmp, sizeof(tmp), "%s/tmp/%s.XXXXXX.part", cache_dir, base ? base + 1 : final);
+    int len =
+        snprintf(tmp, sizeof(tmp), "%s/tmp/%s.XXXXXX.part", cache_dir, base ? base + 1 : final);
     if (len < 0 || (size_t)len >= sizeof(tmp))
         return RECD_EINVAL;
     int fd = mkostemps(tmp, 5, O_CLOEXEC);

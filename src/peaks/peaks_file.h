@@ -22,8 +22,8 @@
  *  a reason in err) if the audio cannot be decoded, RECD_EIO on a file
  *  system failure. */
 RECD_MUSTCHECK recd_err peaks_file_build(const char *cache_dir, const char *rel_path,
-                                         const char *sha256, struct peaks **pp,
-                                         char *err, size_t errlen);
+                                         const char *sha256, struct peaks **pp, char *err,
+                                         size_t errlen);
 
 /** Read the sidecar of <cache_dir>/<rel_path>. RECD_ENOTFOUND if there is
  *  none or it was computed from other audio than sha256; RECD_EINVAL if

@@ -33,8 +33,16 @@ struct wav_spec {
     unsigned frames;
 };
 
-static void le16(uint8_t *p, unsigned v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
-static void le32(uint8_t *p, uint32_t v) { le16(p, v & 0xFFFF); le16(p + 2, v >> 16); }
+static void le16(uint8_t *p, unsigned v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+static void le32(uint8_t *p, uint32_t v)
+{
+    le16(p, v & 0xFFFF);
+    le16(p + 2, v >> 16);
+}
 
 /* µ-law encoder (G.711) so that the decoder is checked against its inverse. */
 static uint8_t to_mulaw(int s)
@@ -49,7 +57,7 @@ static uint8_t to_mulaw(int s)
     for (int mask = 0x4000; !(s & mask) && exp > 0; mask >>= 1)
         exp--;
     int mant = (s >> (exp + 3)) & 0x0F;
-    return (uint8_t)~(sign | exp << 4 | mant);
+    return (uint8_t) ~(sign | exp << 4 | mant);
 }
 
 /* Channel c's sample n: channel 0 loud in the first half, channel 1 in the second. */
@@ -65,7 +73,8 @@ static uint8_t *make_wav(const struct wav_spec *w, size_t *plen)
     unsigned bps = w->bits / 8;
     uint32_t data = w->frames * w->channels * bps;
     /* a LIST chunk before data, as many writers add, with an odd size */
-    static const char list[] = "LIST\x03\0\0\0" "abc\0";
+    static const char list[] = "LIST\x03\0\0\0"
+                               "abc\0";
     size_t len = 12 + 24 + sizeof(list) - 1 + 8 + data;
     uint8_t *b = calloc(1, len), *p = b;
     memcpy(p, "RIFF", 4);
@@ -226,10 +235,22 @@ static void check_wav(unsigned codec, unsigned channels, unsigned bits)
     free(wav);
 }
 
-static void test_wav_pcm16_mono(void **state) { check_wav(1, 1, 16); }
-static void test_wav_pcm16_dual(void **state) { check_wav(1, 2, 16); }
-static void test_wav_pcm8(void **state) { check_wav(1, 1, 8); }
-static void test_wav_mulaw_dual(void **state) { check_wav(7, 2, 8); }
+static void test_wav_pcm16_mono(void **state)
+{
+    check_wav(1, 1, 16);
+}
+static void test_wav_pcm16_dual(void **state)
+{
+    check_wav(1, 2, 16);
+}
+static void test_wav_pcm8(void **state)
+{
+    check_wav(1, 1, 8);
+}
+static void test_wav_mulaw_dual(void **state)
+{
+    check_wav(7, 2, 8);
+}
 
 static void test_wav_alaw_decodes(void **state)
 {
@@ -277,8 +298,10 @@ static void test_wav_rejects(void **state)
     le16(wav + 22, 0); /* no channels */
     assert_int_equal(peaks_from_wav(wav, len, &p, err, sizeof(err)), RECD_EINVAL);
     assert_int_equal(peaks_from_wav(wav, 30, &p, err, sizeof(err)), RECD_EINVAL); /* fmt cut */
-    assert_int_equal(peaks_from_wav((const uint8_t *)"RIFF\0\0\0\0WAVE", 12, &p, err, sizeof(err)), RECD_EINVAL);
-    assert_int_equal(peaks_from_audio((const uint8_t *)"hello world!", 12, &p, err, sizeof(err)), RECD_EINVAL);
+    assert_int_equal(peaks_from_wav((const uint8_t *)"RIFF\0\0\0\0WAVE", 12, &p, err, sizeof(err)),
+                     RECD_EINVAL);
+    assert_int_equal(peaks_from_audio((const uint8_t *)"hello world!", 12, &p, err, sizeof(err)),
+                     RECD_EINVAL);
     assert_null(p);
     free(wav);
 }
@@ -321,8 +344,14 @@ static void check_mp3(const char *name, unsigned channels)
     free(mp3);
 }
 
-static void test_mp3_mono(void **state) { check_mp3("tone-mono.mp3", 1); }
-static void test_mp3_stereo(void **state) { check_mp3("tone-stereo.mp3", 2); }
+static void test_mp3_mono(void **state)
+{
+    check_mp3("tone-mono.mp3", 1);
+}
+static void test_mp3_stereo(void **state)
+{
+    check_mp3("tone-stereo.mp3", 2);
+}
 
 /* ---- the sidecar ------------------------------------------------------------------ */
 
@@ -361,8 +390,10 @@ static void test_sidecar_build_and_load(void **state)
     struct stat st;
     assert_int_equal(stat(path, &st), 0);
     assert_int_equal(rmdir(tmp), 0); /* no temp file left behind */
-    assert_int_equal(peaks_file_build(root, "../x.wav", SHA_A, NULL, err, sizeof(err)), RECD_EINVAL);
-    assert_int_equal(peaks_file_build(root, "ab/none.wav", SHA_A, NULL, err, sizeof(err)), RECD_ENOTFOUND);
+    assert_int_equal(peaks_file_build(root, "../x.wav", SHA_A, NULL, err, sizeof(err)),
+                     RECD_EINVAL);
+    assert_int_equal(peaks_file_build(root, "ab/none.wav", SHA_A, NULL, err, sizeof(err)),
+                     RECD_ENOTFOUND);
     snprintf(path, sizeof(path), "%s/ab/CA1.wav", root);
     assert_int_equal(peaks_file_scan(path, &p, err, sizeof(err)), RECD_OK);
     peaks_free(p);
