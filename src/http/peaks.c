@@ -82,7 +82,7 @@ static bool find_part_file(const char *cache_dir, const char *sid, char *out, si
         const char *name = de->d_name;
         size_t n = strlen(name);
         if (strncmp(name, sid, sidlen) != 0 || name[sidlen] != '.' || n < 5 ||
-            strcmp(name + n - 5, ".part") != 0 || strstr(name, PEAKS_FILE_SUFFIX "."))
+            strcmp(name + n - 5, ".part") != 0)
             continue;
         struct stat st;
         char path[PATH_MAX];

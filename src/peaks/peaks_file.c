@@ -89,8 +89,10 @@ static recd_err write_atomic(const char *cache_dir, const char *final, const uin
 {
     char tmp[PATH_MAX];
     const char *base = strrchr(final, '/');
-    int len =
-        snprintf(tmp, sizeof(tmp), "%s/tmp/%s.XXXXXX.part", cache_dir, base ? base + 1 : final);
+    /* "peaks-" first: a download's part file is "<call_sid>.….part", and
+     * nothing looking for one may take a sidecar's temp file for it. */
+    int len = snprintf(tmp, sizeof(tmp), "%s/tmp/peaks-%s.XXXXXX.part", cache_dir,
+                       base ? base + 1 : final);
     if (len < 0 || (size_t)len >= sizeof(tmp))
         return RECD_EINVAL;
     int fd = mkostemps(tmp, 5, O_CLOEXEC);
