@@ -30,10 +30,9 @@ export function shortcutFor(ev) {
   if (ev.defaultPrevented || ev.ctrlKey || ev.altKey || ev.metaKey) return null;
   const el = ev.target;
   const tag = el?.tagName ?? '';
-  // Typing, choosing and the slider's own arrows come first.
-  if (/^(INPUT|TEXTAREA|SELECT)$/.test(tag) || el?.isContentEditable || el?.getAttribute?.('role') === 'slider') {
-    return null;
-  }
+  // Typing and choosing come first; so do the slider's own arrows.
+  if (/^(INPUT|TEXTAREA|SELECT)$/.test(tag) || el?.isContentEditable) return null;
+  if (el?.getAttribute?.('role') === 'slider' && ev.key !== ' ') return null;
   if (ev.key === ' ' || ev.code === 'Space') {
     // Space on a button or link is that control's own activation.
     return /^(BUTTON|A|SUMMARY)$/.test(tag) ? null : 'toggle';

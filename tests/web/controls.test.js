@@ -41,6 +41,7 @@ test('shortcuts: Space toggles, arrows skip; typing and focused controls keep th
   assert.equal(shortcutFor(key('ArrowLeft', { tagName: 'BUTTON' })), 'back');
   const slider = { tagName: 'DIV', getAttribute: (n) => (n === 'role' ? 'slider' : null) };
   assert.equal(shortcutFor(key('ArrowLeft', slider)), null, 'the waveform slider steps itself');
+  assert.equal(shortcutFor(key(' ', slider)), 'toggle', 'Space on the waveform plays or pauses');
   assert.equal(shortcutFor(key(' ', { tagName: 'DIV', isContentEditable: true })), null);
   assert.equal(shortcutFor(key('ArrowLeft', undefined, { ctrlKey: true })), null);
   assert.equal(shortcutFor(key('ArrowLeft', undefined, { altKey: true })), null, 'Alt+← is the browser’s Back');
