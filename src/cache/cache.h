@@ -5,6 +5,9 @@
  * Layout: <dir>/<xx>/<call_sid>.<format>, xx = the first two hex chars of
  * sha256(call_sid) (256 shards); downloads in progress live in <dir>/tmp/
  * as *.part files, each flock()ed by the process writing it.
+ * Files derived from a recording sit beside it as <final path>.<suffix>
+ * (its waveform: <call_sid>.<format>.peaks, see peaks/peaks_file.h) and
+ * are removed with it.
  * Invariant: a file at a final path is always complete — it only ever
  * appears there by rename() of an fsynced temp file.
  *
@@ -80,7 +83,7 @@ int64_t cache_total_bytes(struct cache *c);
 typedef void (*cache_evicted_cb)(const char *call_sid, void *ctx);
 /** While the total exceeds max_bytes, drop the least recently played entry
  *  (by last_played_ms, then mtime_ms) other than keep_call_sid (may be
- *  NULL): remove it from the index, unlink its file, then call cb (may be
+ *  NULL): remove it from the index, unlink its file and sidecars, then call cb (may be
  *  NULL) outside the lock. Returns the number evicted. */
 size_t cache_evict(struct cache *c, const char *keep_call_sid, cache_evicted_cb cb, void *ctx);
 

@@ -59,6 +59,8 @@ static enum metrics_route route_of(const char *url)
         return ROUTE_API_RECORDINGS;
     if (strncmp(url, "/api/recordings/", 16) == 0) {
         const char *slash = strchr(url + 16, '/');
+        if (slash && strcmp(slash, "/peaks") == 0)
+            return ROUTE_API_PEAKS;
         return slash && strcmp(slash, "/fetch") == 0 ? ROUTE_API_FETCH : ROUTE_API_RECORDING;
     }
     if (strcmp(url, "/api/runs") == 0)
@@ -168,6 +170,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     case ROUTE_API_RECORDING:
     case ROUTE_API_FETCH:
     case ROUTE_API_RUNS:
+    case ROUTE_API_PEAKS:
     case ROUTE_WEBHOOK:
         return api_handle(&s->ctx, conn, req, url, method);
     default:

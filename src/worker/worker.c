@@ -9,6 +9,7 @@
  */
 #include "worker/worker.h"
 #include "worker/backoff.h"
+#include "peaks/peaks_file.h"
 #include "util/clock.h"
 #include "util/log.h"
 
@@ -96,6 +97,22 @@ static void evicted(const char *call_sid, void *arg)
     log_event(LOG_INFO, "CACHE_EVICT", LF_S("call_sid", call_sid), LF_S("result", recd_strerror(rc)));
 }
 
+/* The waveform, once, before the run completes: a ready recording has its
+ * peaks beside it and no temp file of its own left in the cache (a 10-minute
+ * call costs 100-200 ms here, after a download of seconds). A failure only
+ * costs the sidecar: GET /peaks builds it on demand. */
+static void build_peaks(struct worker_pool *p, const char *call_sid, const char *rel_path,
+                        const char *sha256)
+{
+    char err[256] = "";
+    int64_t t0 = clock_mono_ms();
+    recd_err rc = peaks_file_build(cache_dir(p->deps.cache), rel_path, sha256, NULL, err, sizeof(err));
+    if (rc == RECD_OK)
+        log_event(LOG_DEBUG, "PEAKS_DONE", LF_S("call_sid", call_sid), LF_I("ms", clock_mono_ms() - t0));
+    else
+        log_event(LOG_WARN, "PEAKS_FAIL", LF_S("call_sid", call_sid), LF_S("error", err));
+}
+
 static void finish_ok(struct worker_pool *p, struct job_ctx *jc, const struct provider_result *res,
                       const char *rel_path, int64_t started)
 {
@@ -109,6 +126,7 @@ static void finish_ok(struct worker_pool *p, struct job_ctx *jc, const struct pr
     recd_strlcpy(ready.cache_path, rel_path, sizeof(ready.cache_path));
     ready.duration_s = res->duration_s;
     ready.size_bytes = res->bytes;
+    build_peaks(p, run->call_sid, rel_path, res->sha256);
     int64_t now = clock_now_ms();
     recd_err rc = store_complete(p->deps.store, run->id, jc->owner, now, &ready);
     if (rc != RECD_OK) {

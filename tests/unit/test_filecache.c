@@ -105,6 +105,8 @@ static void test_fresh_entry_is_shared(void **state)
     assert_string_equal(MHD_get_response_header(a->full, MHD_HTTP_HEADER_ETAG), a->etag);
     assert_string_equal(MHD_get_response_header(a->full, MHD_HTTP_HEADER_ACCEPT_RANGES), "bytes");
     assert_string_equal(MHD_get_response_header(a->full, MHD_HTTP_HEADER_LAST_MODIFIED), a->last_modified);
+    assert_string_equal(MHD_get_response_header(a->full, MHD_HTTP_HEADER_CONTENT_DISPOSITION),
+                        "inline; filename=\"CAshared.wav\"");
     char buf[16] = "";
     assert_int_equal(pread(a->fd, buf, 4, 3), 4);
     assert_string_equal(buf, "3456");

@@ -37,6 +37,8 @@ static const struct knob knobs[] = {
 	{ "truncate", KIND_BOOL, F(truncate), 0, 1, "", "close media responses after half the body" },
 	{ "duration_s", KIND_INT, F(duration_s), 0, 3600, "N", "audio duration in seconds" },
 	{ "redirect", KIND_BOOL, F(redirect), 0, 1, "", "media requests answer 302 to /media/{sid}.{ext}" },
+	{ "channels", KIND_INT, F(channels), 1, 2, "N", "1 = mono tone, 2 = dual-channel WAV (a dialogue, one voice per channel)" },
+	{ "mp3_file", KIND_SECRET, F(mp3_file), 0, 0, "PATH", ".mp3 media serves this file (a real MP3) instead of the WAV bytes" },
 };
 
 #define NKNOBS (sizeof(knobs) / sizeof(knobs[0]))
@@ -47,6 +49,7 @@ void fp_knobs_defaults(struct fp_knobs *k)
 	snprintf(k->account_sid, sizeof(k->account_sid), "%s", "ACfake00000000000000000000000000000");
 	snprintf(k->auth_token, sizeof(k->auth_token), "%s", "fake-token");
 	k->duration_s = 4;
+	k->channels = 1;
 }
 
 bool fp_sid_valid(const char *s)

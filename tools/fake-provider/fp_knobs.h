@@ -30,6 +30,8 @@ struct fp_knobs {
 	long long duration_s;                /* audio length */
 	bool truncate;                       /* close after half the body */
 	bool redirect;                       /* 302 to /media/{sid}.{ext} */
+	long long channels;                  /* 1 = mono tone, 2 = dual-channel dialogue */
+	char mp3_file[FP_SECRET_MAX + 1];    /* "" = .mp3 gets the WAV bytes */
 };
 
 /** Fill k with the documented defaults. */

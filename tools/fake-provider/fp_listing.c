@@ -59,9 +59,9 @@ static void recording_json(struct fp_buf *b, const struct fp_knobs *k,
 	fp_buf_json_str(b, k->account_sid);
 	fp_buf_printf(b, ",\"api_version\":\"2010-04-01\",\"call_sid\":");
 	fp_buf_json_str(b, call_sid);
-	fp_buf_printf(b, ",\"conference_sid\":null,\"channels\":1"
+	fp_buf_printf(b, ",\"conference_sid\":null,\"channels\":%lld"
 			 ",\"date_created\":\"%s\",\"date_updated\":\"%s\",\"start_time\":\"%s\"",
-		      created, updated, created);
+		      k->channels, created, updated, created);
 	/* Twilio reports -1 while a recording is still being processed. */
 	fp_buf_printf(b, ",\"duration\":\"%lld\"", done ? k->duration_s : -1LL);
 	fp_buf_printf(b, ",\"sid\":\"%s\",\"status\":\"%s\"", sid, done ? "completed" : "processing");

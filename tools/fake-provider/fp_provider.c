@@ -11,6 +11,7 @@
  */
 #include "fp_provider.h"
 
+#include <openssl/evp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +32,28 @@ struct body {
 	uint64_t limit;    /* bytes really sent: size, or size / 2 if truncating */
 	long long rate;    /* bytes per second, 0 = unlimited */
 	long long start_ms; /* monotonic time of the first byte, 0 = not yet */
+	unsigned channels;
+	unsigned char *file; /* owned: the --mp3-file bytes, or NULL (generated WAV) */
 };
+
+#define MP3_FILE_MAX (16u << 20)
+
+/* Read the whole --mp3-file (a small fixture); NULL if unreadable. Caller frees. */
+static unsigned char *load_file(const char *path, uint64_t *psize)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		return NULL;
+	unsigned char *b = fp_xcalloc(1, MP3_FILE_MAX);
+	size_t n = fread(b, 1, MP3_FILE_MAX, f);
+	fclose(f);
+	if (n == 0 || n == MP3_FILE_MAX) {
+		free(b);
+		return NULL;
+	}
+	*psize = n;
+	return b;
+}
 
 /* A file name "NAME" or "NAME.wav" / "NAME.mp3" with NAME a valid sid. */
 struct file {
@@ -125,13 +147,18 @@ static ssize_t on_read(void *cls, uint64_t pos, char *buf, size_t max)
 		if (!fp_sleep_ms(due - fp_mono_ms()))
 			return MHD_CONTENT_READER_END_WITH_ERROR;
 	}
-	fp_audio_fill(b->freq, b->duration_s, pos, (unsigned char *)buf, n);
+	if (b->file != NULL)
+		memcpy(buf, b->file + pos, n);
+	else
+		fp_audio_fill_ch(b->freq, b->duration_s, b->channels, pos, (unsigned char *)buf, n);
 	return (ssize_t)n;
 }
 
 static void on_body_free(void *cls)
 {
-	free(cls);
+	struct body *b = cls;
+	free(b->file);
+	free(b);
 }
 
 static enum MHD_Result send_audio(struct MHD_Connection *c, struct fp_req *r,
@@ -141,16 +168,24 @@ static enum MHD_Result send_audio(struct MHD_Connection *c, struct fp_req *r,
 	struct body *b = fp_xcalloc(1, sizeof(*b));
 	b->freq = fp_audio_freq(rec_sid);
 	b->duration_s = (unsigned)k->duration_s;
-	b->size = fp_audio_size(b->duration_s);
+	b->channels = (unsigned)k->channels;
+	b->size = fp_audio_size_ch(b->duration_s, b->channels);
+	if (strcmp(ext, "mp3") == 0 && k->mp3_file[0] != '\0') {
+		b->file = load_file(k->mp3_file, &b->size);
+		if (b->file == NULL) {
+			free(b);
+			return fp_reply_error(c, r, 500, "fake-provider: cannot read --mp3-file");
+		}
+	}
 	b->limit = k->truncate ? b->size / 2 : b->size;
 	b->rate = k->rate;
 	struct MHD_Response *resp =
 		MHD_create_response_from_callback(b->size, BLOCK_SIZE, on_read, b, on_body_free);
 	if (resp == NULL) {
-		free(b);
+		on_body_free(b);
 		return MHD_NO;
 	}
-	/* The fake does not encode MP3: .mp3 gets the same WAV bytes. */
+	/* The fake does not encode MP3: .mp3 gets the WAV bytes unless --mp3-file. */
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 				strcmp(ext, "mp3") == 0 ? "audio/mpeg" : "audio/wav");
 	r->audio = get;
@@ -328,15 +363,27 @@ enum MHD_Result fp_provider_expected(struct MHD_Connection *c, struct fp_req *r)
 	fp_audio_recording_sid(call_sid, FP_INDEX_NEWEST, rec_sid);
 	fp_state_register(rec_sid, call_sid, FP_INDEX_NEWEST);
 	unsigned duration = (unsigned)k.duration_s;
-	if (fp_audio_sha256(fp_audio_freq(rec_sid), duration, sha) != 0)
+	bool mp3 = format != NULL && strcmp(format, "mp3") == 0;
+	uint64_t size = fp_audio_size_ch(duration, (unsigned)k.channels);
+	if (mp3 && k.mp3_file[0] != '\0') {
+		unsigned char *file = load_file(k.mp3_file, &size);
+		unsigned char md[32];
+		unsigned int mdlen = 0;
+		int ok = file != NULL && EVP_Digest(file, size, md, &mdlen, EVP_sha256(), NULL) == 1;
+		free(file);
+		if (!ok)
+			return fp_reply_error(c, r, 500, "cannot hash --mp3-file");
+		for (unsigned i = 0; i < 32; i++)
+			snprintf(sha + 2 * i, 3, "%02x", md[i]);
+	} else if (fp_audio_sha256_ch(fp_audio_freq(rec_sid), duration, (unsigned)k.channels, sha) != 0) {
 		return fp_reply_error(c, r, 500, "SHA-256 failed");
+	}
 	struct fp_buf b;
 	size_t len = 0;
 	fp_buf_init(&b);
 	fp_buf_printf(&b, "{\"call_sid\":\"%s\",\"recording_sid\":\"%s\",\"sha256\":\"%s\""
 			  ",\"size\":%llu,\"format\":\"%s\",\"duration_s\":%u}",
-		      call_sid, rec_sid, sha, (unsigned long long)fp_audio_size(duration),
-		      format != NULL && strcmp(format, "mp3") == 0 ? "mp3" : "wav", duration);
+		      call_sid, rec_sid, sha, (unsigned long long)size, mp3 ? "mp3" : "wav", duration);
 	char *body = fp_buf_steal(&b, &len);
 	return fp_reply_json(c, r, 200, body, len);
 }
