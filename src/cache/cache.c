@@ -408,6 +408,15 @@ static bool rel_path_safe(const char *rel)
     return rel[0] != '\0' && rel[0] != '/' && strstr(rel, "..") == NULL;
 }
 
+void cache_retire(struct cache *c, const char *call_sid, const char *rel_path)
+{
+    char path[PATH_MAX];
+    if (call_sid)
+        cache_index_remove(c, call_sid);
+    if (rel_path && rel_path_safe(rel_path) && path_join(path, sizeof(path), c->dir, rel_path))
+        unlink(path);
+}
+
 struct victim_ctx {
     const char *keep;
     const struct cache_entry *best;

@@ -406,6 +406,29 @@ bool download_same_origin(const char *a, const char *b)
     return same;
 }
 
+/* The path of url (dot segments resolved by libcurl); caller curl_free()s. */
+static char *path_of(const char *url)
+{
+    char *path = NULL;
+    CURLU *u = curl_url();
+    if (u && (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+              curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK))
+        path = NULL;
+    curl_url_cleanup(u);
+    return path;
+}
+
+bool download_url_under(const char *url, const char *base)
+{
+    if (!download_same_origin(url, base))
+        return false;
+    char *p = path_of(url), *prefix = path_of(base);
+    bool under = p && prefix && strncmp(p, prefix, strlen(prefix)) == 0;
+    curl_free(p);
+    curl_free(prefix);
+    return under;
+}
+
 /* The last path segment of url, [*pseg, *pend); false when it has no path. */
 static bool last_segment(const char *url, const char **pseg, const char **pend)
 {
