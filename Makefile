@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 
-.PHONY: all build asan test unit integration e2e demo bench bench-smoke clean deps format-check
+.PHONY: all build asan test unit integration e2e demo bench bench-smoke clean deps
 
 all: build
 
@@ -26,6 +26,16 @@ test: deps
 
 unit: build
 	@cd $(BUILD) && ctest --output-on-failure -L unit
+
+# One suite at a time, against the release build (make test runs them all,
+# in both builds).
+integration: build
+	@RECD_BIN=$(CURDIR)/$(BUILD)/recd FAKE_PROVIDER_BIN=$(CURDIR)/$(BUILD)/fake-provider \
+	  /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration
+
+e2e: build
+	@cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error >/dev/null
+	@RECD_BIN=$(CURDIR)/$(BUILD)/recd FAKE_PROVIDER_BIN=$(CURDIR)/$(BUILD)/fake-provider node --test tests/e2e/
 
 # The README's first command: install build dependencies, build, run.
 demo:

@@ -17,10 +17,8 @@
 typedef enum recd_err {
     RECD_OK = 0,
     RECD_EINVAL,       /* bad argument or malformed input */
-    RECD_ENOMEM,       /* a size ceiling was hit (OOM itself aborts) */
     RECD_EIO,          /* local file system failure */
     RECD_ESTORE,       /* database failure */
-    RECD_ECONFLICT,    /* unique constraint lost to a concurrent writer */
     RECD_ENOTFOUND,    /* no such row / recording */
     RECD_ELEASE,       /* the worker no longer holds the run's lease */
     RECD_EUPSTREAM,    /* transient provider failure: retry later */
@@ -49,10 +47,6 @@ const char *recd_strerror(recd_err err);
 #define RECD_LIKELY(x) (x)
 #define RECD_UNLIKELY(x) (x)
 #endif
-
-/* Internal functions that unit tests call directly; static is kept for
- * the symbols nothing outside needs, this marks the ones tests reach. */
-#define RECD_TESTABLE
 
 #define RECD_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 

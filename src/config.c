@@ -14,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum opt_type { OPT_STR, OPT_INT, OPT_I64, OPT_BOOL, OPT_SECRET };
+/* OPT_SWITCH: a boolean taken from the command line only (no RECD_*
+ * variable), so an exported RECD_HELP=1 cannot turn every command into help. */
+enum opt_type { OPT_STR, OPT_INT, OPT_I64, OPT_BOOL, OPT_SWITCH, OPT_SECRET };
 
 struct option_def {
     const char *name;        /* flag without "--"; env is RECD_ + upper(name) */
@@ -22,7 +24,7 @@ struct option_def {
     size_t offset;           /* field in struct config */
     const char *def;         /* default as text, or NULL */
     int64_t min, max;        /* for integers */
-    unsigned scope;
+    unsigned scope;          /* commands that accept the flag; others exit 2 */
     const char *help;
 };
 
@@ -33,7 +35,7 @@ struct option_def {
 
 static const struct option_def options[] = {
     { "db", OPT_STR, F(db), "sqlite:./recd-data/recd.db", 0, 0, ALL, "store URL: sqlite:PATH or postgres://..." },
-    { "cache-dir", OPT_STR, F(cache_dir), "./recd-data/cache", 0, 0, SW, "directory of cached recordings" },
+    { "cache-dir", OPT_STR, F(cache_dir), "./recd-data/cache", 0, 0, SW | SCOPE_FETCH, "directory of cached recordings" },
     { "cache-max-bytes", OPT_I64, F(cache_max_bytes), "0", 0, I64MAX, SW, "evict least recently played above this (0 = unlimited)" },
     { "redis", OPT_STR, F(redis), NULL, 0, 0, SW, "optional redis://HOST:PORT for the cross-server herd gate" },
     { "listen", OPT_STR, F(listen), "127.0.0.1:8080", 0, 0, SCOPE_SERVE, "HOST:PORT to listen on (port 0 = any free port)" },
@@ -43,10 +45,10 @@ static const struct option_def options[] = {
     { "max-body-bytes", OPT_I64, F(max_body_bytes), "1048576", 1024, 1073741824, SCOPE_SERVE, "largest POST body accepted" },
     { "http-threads", OPT_INT, F(http_threads), "0", 0, 256, SCOPE_SERVE, "HTTP event-loop threads (0 = one per core)" },
     { "web-dir", OPT_STR, F(web_dir), NULL, 0, 0, SCOPE_SERVE, "serve the screen from this directory instead of the binary" },
-    { "public-url", OPT_STR, F(public_url), NULL, 0, 0, SCOPE_SERVE, "public base URL (e.g. https://recd.example.com), used to verify Twilio webhook signatures" },
+    { "public-url", OPT_STR, F(public_url), NULL, 0, 0, SCOPE_SERVE | SCOPE_LINK, "public base URL (e.g. https://recd.example.com), used to verify Twilio webhook signatures" },
     { "auth", OPT_STR, F(auth), NULL, 0, 0, SCOPE_SERVE, "basic:FILE (users with salted password hashes)" },
     { "api-token-file", OPT_STR, F(api_token_file), NULL, 0, 0, SCOPE_SERVE, "file of bearer tokens (one per line, # comments) for /api, /metrics and the rest" },
-    { "link-secret", OPT_SECRET, F(link_secret), NULL, 0, 0, SCOPE_SERVE, "secret: RECD_LINK_SECRET or --link-secret-file; signs /stream links (16+ bytes)" },
+    { "link-secret", OPT_SECRET, F(link_secret), NULL, 0, 0, SCOPE_SERVE | SCOPE_LINK, "secret: RECD_LINK_SECRET or --link-secret-file; signs /stream links (16+ bytes)" },
     { "workers", OPT_INT, F(workers), "2", 0, 256, SW, "download workers (0 = HTTP only)" },
     { "max-attempts", OPT_INT, F(max_attempts), "5", 1, 100, SW | SCOPE_DB, "attempts per run before it fails" },
     { "lease-seconds", OPT_INT, F(lease_s), "30", 1, 3600, SW, "worker lease on a run, renewed while downloading" },
@@ -65,10 +67,11 @@ static const struct option_def options[] = {
     { "max-recording-bytes", OPT_I64, F(max_recording_bytes), "536870912", 1024, I64MAX, SW, "refuse recordings larger than this" },
     { "log-format", OPT_STR, F(log_format), "logfmt", 0, 0, ALL, "logfmt | json" },
     { "log-level", OPT_STR, F(log_level), "info", 0, 0, ALL, "debug | info | warn | error" },
-    { "wait", OPT_BOOL, F(wait), "0", 0, 0, 0, "recd fetch: wait until the recording is ready" },
-    { "status", OPT_STR, F(status), NULL, 0, 0, 0, "recd runs: only runs with this status" },
-    { "call-sid", OPT_STR, F(call_sid), NULL, 0, 0, 0, "recd runs: only runs of this call" },
-    { "help", OPT_BOOL, F(help), "0", 0, 0, ALL, "show this help" },
+    { "wait", OPT_BOOL, F(wait), "0", 0, 0, SCOPE_FETCH, "recd fetch: wait until the recording is ready" },
+    { "status", OPT_STR, F(status), NULL, 0, 0, SCOPE_RUNS, "recd runs: only runs with this status" },
+    { "call-sid", OPT_STR, F(call_sid), NULL, 0, 0, SCOPE_RUNS, "recd runs: only runs of this call" },
+    { "ttl", OPT_INT, F(link_ttl_s), "3600", 1, 86400 * 366, SCOPE_LINK, "recd link: seconds the link stays valid" },
+    { "help", OPT_SWITCH, F(help), "0", 0, 0, ~0u, "show this help" },
 };
 
 static void env_name(const char *name, const char *suffix, char *out, size_t len)
@@ -106,6 +109,7 @@ static recd_err set_value(struct config *cfg, const struct option_def *o, const 
         *(char **)field = xstrdup(value);
         return RECD_OK;
     case OPT_BOOL:
+    case OPT_SWITCH:
         if (strcmp(value, "1") == 0 || strcmp(value, "true") == 0 || strcmp(value, "yes") == 0)
             *(bool *)field = true;
         else if (strcmp(value, "0") == 0 || strcmp(value, "false") == 0 || strcmp(value, "no") == 0)
@@ -124,7 +128,7 @@ static recd_err set_value(struct config *cfg, const struct option_def *o, const 
         return RECD_OK;
     }
 bad:
-    if (o->type == OPT_BOOL)
+    if (o->type == OPT_BOOL || o->type == OPT_SWITCH)
         snprintf(err, errlen, "%s --%s: expected true or false, got \"%s\"", origin, o->name, value);
     else
         snprintf(err, errlen, "%s --%s: expected an integer in [%lld, %lld], got \"%s\"", origin,
@@ -141,7 +145,7 @@ static recd_err apply_defaults_and_env(struct config *cfg, char *err, size_t err
         if (o->def)
             rc = set_value(cfg, o, o->def, "default", err, errlen);
         env_name(o->name, "", env, sizeof(env));
-        const char *ev = getenv(env);
+        const char *ev = o->type == OPT_SWITCH ? NULL : getenv(env);
         if (rc == RECD_OK && ev)
             rc = set_value(cfg, o, ev, env, err, errlen);
         env_name(o->name, "_FILE", env, sizeof(env));
@@ -176,7 +180,8 @@ static const struct option_def *find_option(const char *name, size_t len, bool *
     return NULL;
 }
 
-static recd_err apply_flag(struct config *cfg, int argc, char **argv, int *pi, char *err, size_t errlen)
+static recd_err apply_flag(struct config *cfg, unsigned scope, int argc, char **argv, int *pi,
+                           char *err, size_t errlen)
 {
     const char *arg = argv[*pi] + 2;
     const char *eq = strchr(arg, '=');
@@ -187,6 +192,10 @@ static recd_err apply_flag(struct config *cfg, int argc, char **argv, int *pi, c
         snprintf(err, errlen, "unknown flag --%.*s (see recd --help)", (int)len, arg);
         return RECD_EINVAL;
     }
+    if (!(o->scope & scope)) {
+        snprintf(err, errlen, "--%.*s does not apply to this command (see its --help)", (int)len, arg);
+        return RECD_EINVAL;
+    }
     if (o->type == OPT_SECRET && !is_file) {
         char env[96];
         env_name(o->name, "", env, sizeof(env));
@@ -195,7 +204,7 @@ static recd_err apply_flag(struct config *cfg, int argc, char **argv, int *pi, c
         return RECD_EINVAL;
     }
     const char *value = eq ? eq + 1 : NULL;
-    if (!value && o->type == OPT_BOOL)
+    if (!value && (o->type == OPT_BOOL || o->type == OPT_SWITCH))
         value = "true";
     if (!value) {
         if (*pi + 1 >= argc) {
@@ -218,13 +227,12 @@ static recd_err apply_flag(struct config *cfg, int argc, char **argv, int *pi, c
 recd_err config_load(struct config *cfg, unsigned scope, int argc, char **argv,
                      struct config_args *args, char *err, size_t errlen)
 {
-    (void)scope;
     memset(cfg, 0, sizeof(*cfg));
     memset(args, 0, sizeof(*args));
     recd_err rc = apply_defaults_and_env(cfg, err, errlen);
     for (int i = 0; rc == RECD_OK && i < argc; i++) {
         if (strncmp(argv[i], "--", 2) == 0 && argv[i][2] != '\0') {
-            rc = apply_flag(cfg, argc, argv, &i, err, errlen);
+            rc = apply_flag(cfg, scope, argc, argv, &i, err, errlen);
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
             if (strcmp(argv[i], "-h") == 0) {
                 cfg->help = true;
@@ -264,7 +272,7 @@ void config_print_help(unsigned scope)
         snprintf(flag, sizeof(flag), "--%s%s", o->name, o->type == OPT_SECRET ? "-file" : "");
         env_name(o->name, "", env, sizeof(env));
         printf("  %-28s %s", flag, o->help);
-        if (o->def && o->type != OPT_BOOL)
+        if (o->def && o->type != OPT_BOOL && o->type != OPT_SWITCH)
             printf(" [default %s]", o->def);
         printf(" (env %s)\n", env);
     }

@@ -15,6 +15,9 @@ enum {
     SCOPE_DB = 1 << 0,     /* any command that opens the store */
     SCOPE_SERVE = 1 << 1,  /* HTTP server options */
     SCOPE_WORKER = 1 << 2, /* worker + provider options */
+    SCOPE_FETCH = 1 << 3,  /* recd fetch */
+    SCOPE_RUNS = 1 << 4,   /* recd runs */
+    SCOPE_LINK = 1 << 5,   /* recd link */
 };
 
 struct config {
@@ -60,6 +63,7 @@ struct config {
     bool wait;                 /* recd fetch --wait */
     char *status;              /* recd runs --status */
     char *call_sid;            /* recd runs --call-sid */
+    int link_ttl_s;            /* recd link --ttl */
     bool help;
 };
 

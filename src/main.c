@@ -20,6 +20,7 @@ static const struct command {
     { "status", cli_status, "run counts by status" },
     { "fetch", cli_fetch, "enqueue a recording through the dedup path" },
     { "import", cli_import, "register recordings from a JSON-lines file" },
+    { "link", cli_link, "print a signed /stream link for embedding (needs the link secret)" },
     { "passwd", cli_passwd, "print a users-file line for --auth basic:FILE (password on stdin)" },
 };
 

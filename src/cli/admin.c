@@ -16,10 +16,10 @@
 #include <unistd.h>
 
 /* Set-up shared by every admin command: config, then the store. */
-static struct store *admin_open(const char *cmd, const char *usage, int argc, char **argv,
-                                struct config *cfg, struct config_args *args, int *pexit)
+static struct store *admin_open(const char *cmd, const char *usage, unsigned scope, int argc,
+                                char **argv, struct config *cfg, struct config_args *args, int *pexit)
 {
-    if (!cli_setup(cmd, usage, SCOPE_DB, argc, argv, cfg, args, pexit))
+    if (!cli_setup(cmd, usage, scope, argc, argv, cfg, args, pexit))
         return NULL;
     struct store *st = cli_open_store(cfg, true);
     *pexit = st ? 0 : 1;
@@ -31,7 +31,7 @@ int cli_migrate(int argc, char **argv)
     struct config cfg;
     struct config_args args;
     int code = 0;
-    struct store *st = admin_open("migrate", "[--db URL]", argc, argv, &cfg, &args, &code);
+    struct store *st = admin_open("migrate", "[--db URL]", SCOPE_DB, argc, argv, &cfg, &args, &code);
     if (st) {
         char db[1024];
         store_url_redact(cfg.db, db, sizeof(db));
@@ -55,7 +55,7 @@ int cli_check(int argc, char **argv)
     struct config cfg;
     struct config_args args;
     int code = 0, found = 0;
-    struct store *st = admin_open("check", "[--db URL]", argc, argv, &cfg, &args, &code);
+    struct store *st = admin_open("check", "[--db URL]", SCOPE_DB, argc, argv, &cfg, &args, &code);
     if (st) {
         if (store_find_duplicates(st, print_dup, &found) != RECD_OK)
             code = 1;
@@ -94,7 +94,7 @@ int cli_runs(int argc, char **argv)
     int code = 2;
     struct run_filter f = { .limit = 1000 };
     struct store *st = NULL;
-    if (!cli_setup("runs", "[--status S] [--call-sid X] [--db URL]", SCOPE_DB, argc, argv, &cfg, &args, &code))
+    if (!cli_setup("runs", "[--status S] [--call-sid X] [--db URL]", SCOPE_DB | SCOPE_RUNS, argc, argv, &cfg, &args, &code))
         goto out;
     f.call_sid = cfg.call_sid;
     if (cfg.status && !(f.has_status = run_status_parse(cfg.status, &f.status))) {
@@ -123,7 +123,7 @@ int cli_status(int argc, char **argv)
     struct config cfg;
     struct config_args args;
     int code = 0;
-    struct store *st = admin_open("status", "[--db URL]", argc, argv, &cfg, &args, &code);
+    struct store *st = admin_open("status", "[--db URL]", SCOPE_DB, argc, argv, &cfg, &args, &code);
     int64_t counts[4];
     if (st && store_count_runs(st, counts) == RECD_OK) {
         printf("%-10s %s\n", "STATUS", "RUNS");
@@ -195,7 +195,7 @@ int cli_fetch(int argc, char **argv)
     struct config cfg;
     struct config_args args;
     int code = 0;
-    struct store *st = admin_open("fetch", "CALL_SID [--wait] [--db URL]", argc, argv, &cfg, &args, &code);
+    struct store *st = admin_open("fetch", "CALL_SID [--wait] [--db URL]", SCOPE_DB | SCOPE_FETCH, argc, argv, &cfg, &args, &code);
     if (st && (args.npositional != 1 || !sid_valid(args.positional[0]))) {
         fprintf(stderr, "recd fetch: expected one valid CALL_SID\n");
         code = 2;
@@ -249,7 +249,7 @@ int cli_import(int argc, char **argv)
     struct config cfg;
     struct config_args args;
     int code = 0;
-    struct store *st = admin_open("import", "FILE|- [--db URL]", argc, argv, &cfg, &args, &code);
+    struct store *st = admin_open("import", "FILE|- [--db URL]", SCOPE_DB, argc, argv, &cfg, &args, &code);
     if (st && args.npositional != 1) {
         fprintf(stderr, "recd import: expected one FILE (or - for standard input)\n");
         code = 2;

@@ -6,17 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static bool parse_level(const char *s, enum log_level *pl)
-{
-    static const char *names[] = { "debug", "info", "warn", "error" };
-    for (int i = 0; i < 4; i++)
-        if (strcmp(s, names[i]) == 0) {
-            *pl = (enum log_level)i;
-            return true;
-        }
-    return false;
-}
-
 bool cli_setup(const char *cmd, const char *usage, unsigned scope, int argc, char **argv,
                struct config *cfg, struct config_args *args, int *pexit)
 {
@@ -34,7 +23,7 @@ bool cli_setup(const char *cmd, const char *usage, unsigned scope, int argc, cha
     }
     enum log_format fmt;
     enum log_level level;
-    if (!log_format_parse(cfg->log_format, &fmt) || !parse_level(cfg->log_level, &level)) {
+    if (!log_format_parse(cfg->log_format, &fmt) || !log_level_parse(cfg->log_level, &level)) {
         fprintf(stderr, "recd %s: --log-format must be logfmt or json; --log-level debug, info, warn or error\n", cmd);
         *pexit = 2;
         return false;

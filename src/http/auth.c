@@ -512,14 +512,6 @@ bool auth_enabled(const struct auth *a)
     return a && (a->nusers > 0 || a->ntokens > 0 || a->link_secret != NULL);
 }
 
-recd_err auth_sign_link(const struct auth *a, const char *call_sid, int64_t exp_unix, char *out,
-                        size_t outlen)
-{
-    if (!a || !a->link_secret)
-        return RECD_ENOTSUP;
-    return linksig_query(a->link_secret, call_sid, exp_unix, out, outlen);
-}
-
 void auth_get_stats(const struct auth *a, struct auth_stats *out)
 {
     memset(out, 0, sizeof(*out));

@@ -87,15 +87,6 @@ const char *auth_message(const char *code);
 /** The WWW-Authenticate value for an AUTH_CHALLENGE reply; static, never NULL. */
 const char *auth_challenge(const struct auth *a);
 
-/**
- * Signed link query for /stream: "call_sid=X&exp=UNIX&sig=HEX" into out
- * (AUTH_LINK_QUERY_MAX always suffices). RECD_ENOTSUP without a link
- * secret, RECD_EINVAL for a bad call_sid or negative exp, RECD_ETOOBIG if
- * out is too small.
- */
-RECD_MUSTCHECK recd_err auth_sign_link(const struct auth *a, const char *call_sid, int64_t exp_unix,
-                                       char *out, size_t outlen);
-#define AUTH_LINK_QUERY_MAX LINKSIG_QUERY_MAX
 
 /** Counters since auth_new() (for tests and metrics). */
 void auth_get_stats(const struct auth *a, struct auth_stats *out);

@@ -87,7 +87,7 @@ static enum MHD_Result route_get(struct http_server *s, struct MHD_Connection *c
     case ROUTE_METRICS:
         return api_metrics(&s->ctx, conn, req);
     case ROUTE_STATIC:
-        return static_serve(conn, url, s->ctx.cfg->web_dir);
+        return static_serve(&s->ctx, conn, req, url);
     default:
         return reply_error(&s->ctx, conn, req, 404, "not_found", "no such endpoint");
     }

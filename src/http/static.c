@@ -12,6 +12,8 @@
  * under pthread_once, into a table that is read-only afterwards.
  */
 #include "http/static.h"
+#include "http/reply.h"
+#include "proto/conditional.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -28,8 +30,6 @@
 
 static const char CSP[] = "default-src 'self'; media-src 'self' blob:; img-src 'self' data:; "
                           "style-src 'self'; script-src 'self'; connect-src 'self'";
-static const char NOT_FOUND_BODY[] =
-    "{\"error\":{\"code\":\"not_found\",\"message\":\"no such page or asset\"}}";
 
 /* One ETag per embedded asset, index-aligned with recd_web_assets[]. */
 static char (*asset_etags)[ETAG_LEN];
@@ -128,60 +128,10 @@ const char *static_content_type(const char *name)
     return "application/octet-stream";
 }
 
-/* One entity tag from *p (skipping list separators); false at the end. */
-static bool next_etag(const char **p, const char **ptag, size_t *plen)
+static enum MHD_Result reply_not_found(const struct http_ctx *h, struct MHD_Connection *conn,
+                                      struct request *req)
 {
-    const char *s = *p;
-    while (*s == ' ' || *s == '\t' || *s == ',')
-        s++;
-    if (*s == '\0')
-        return false;
-    const char *start = s;
-    if (s[0] == 'W' && s[1] == '/')
-        s += 2;
-    const char *opaque = s;
-    if (*s == '"') {
-        s = strchr(s + 1, '"');
-        s = s ? s + 1 : opaque + strlen(opaque);
-    } else {
-        while (*s && *s != ',' && *s != ' ' && *s != '\t')
-            s++;
-    }
-    *ptag = opaque;
-    *plen = (size_t)(s - opaque);
-    *p = s;
-    return s > start;
-}
-
-bool static_etag_match(const char *if_none_match, const char *etag)
-{
-    if (!if_none_match || !etag)
-        return false;
-    const char *p = if_none_match;
-    const char *tag;
-    size_t len;
-    size_t want = strlen(etag);
-    while (next_etag(&p, &tag, &len)) {
-        if (len == 1 && tag[0] == '*')
-            return true;
-        if (len == want && memcmp(tag, etag, len) == 0)
-            return true;
-    }
-    return false;
-}
-
-static enum MHD_Result reply_not_found(struct MHD_Connection *conn)
-{
-    struct MHD_Response *resp = MHD_create_response_from_buffer(
-        sizeof(NOT_FOUND_BODY) - 1, (void *)NOT_FOUND_BODY, MHD_RESPMEM_PERSISTENT);
-    if (!resp)
-        return MHD_NO;
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-    enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_NOT_FOUND, resp);
-    MHD_destroy_response(resp);
-    return ret;
+    return reply_error(h, conn, req, 404, "not_found", "no such page or asset");
 }
 
 /* Headers every successful (200 or 304) answer carries. */
@@ -200,40 +150,37 @@ static void add_headers(struct MHD_Response *resp, const char *rel, const char *
         MHD_add_response_header(resp, "Content-Security-Policy", CSP);
 }
 
-static enum MHD_Result reply_not_modified(struct MHD_Connection *conn, const char *rel,
-                                          const char *type, const char *etag)
+static enum MHD_Result reply_not_modified(const struct http_ctx *h, struct MHD_Connection *conn,
+                                          struct request *req, const char *rel, const char *etag)
 {
     struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
     if (!resp)
         return MHD_NO;
-    add_headers(resp, rel, type, etag, false);
-    enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_NOT_MODIFIED, resp);
-    MHD_destroy_response(resp);
-    return ret;
+    add_headers(resp, rel, static_content_type(rel), etag, false);
+    return reply_queue(h, conn, req, MHD_HTTP_NOT_MODIFIED, resp);
 }
 
 static bool client_has(struct MHD_Connection *conn, const char *etag)
 {
     const char *inm = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
-    return static_etag_match(inm, etag);
+    return cond_if_none_match(inm, etag);
 }
 
-static enum MHD_Result serve_embedded(struct MHD_Connection *conn, const char *rel)
+static enum MHD_Result serve_embedded(const struct http_ctx *h, struct MHD_Connection *conn,
+                                      struct request *req, const char *rel)
 {
     const struct web_asset *a = static_asset_find(rel);
     if (!a)
-        return reply_not_found(conn);
+        return reply_not_found(h, conn, req);
     const char *etag = static_asset_etag(a);
     if (client_has(conn, etag))
-        return reply_not_modified(conn, rel, static_content_type(rel), etag);
+        return reply_not_modified(h, conn, req, rel, etag);
     struct MHD_Response *resp = MHD_create_response_from_buffer(
         (size_t)a->size, (void *)a->data, MHD_RESPMEM_PERSISTENT);
     if (!resp)
         return MHD_NO;
     add_headers(resp, rel, static_content_type(rel), etag, true);
-    enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
-    MHD_destroy_response(resp);
-    return ret;
+    return reply_queue(h, conn, req, MHD_HTTP_OK, resp);
 }
 
 /*
@@ -266,23 +213,23 @@ out:
     return fd;
 }
 
-static enum MHD_Result serve_disk(struct MHD_Connection *conn, const char *rel, const char *web_dir)
+static enum MHD_Result serve_disk(const struct http_ctx *h, struct MHD_Connection *conn,
+                                  struct request *req, const char *rel, const char *web_dir)
 {
     struct stat st;
     int fd = open_below(web_dir, rel);
     if (fd < 0)
-        return reply_not_found(conn);
+        return reply_not_found(h, conn, req);
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         close(fd);
-        return reply_not_found(conn);
+        return reply_not_found(h, conn, req);
     }
     char etag[ETAG_LEN];
     snprintf(etag, sizeof(etag), "\"%jx-%jx.%lx\"", (uintmax_t)st.st_size,
              (uintmax_t)st.st_mtim.tv_sec, (unsigned long)st.st_mtim.tv_nsec);
-    const char *type = static_content_type(rel);
     if (client_has(conn, etag)) {
         close(fd);
-        return reply_not_modified(conn, rel, type, etag);
+        return reply_not_modified(h, conn, req, rel, etag);
     }
     struct MHD_Response *resp = MHD_create_response_from_fd((size_t)st.st_size, fd);
     if (!resp) {
@@ -290,18 +237,17 @@ static enum MHD_Result serve_disk(struct MHD_Connection *conn, const char *rel, 
         return MHD_NO;
     }
     /* fd now belongs to resp: libmicrohttpd closes it with the response. */
-    add_headers(resp, rel, type, etag, true);
-    enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
-    MHD_destroy_response(resp);
-    return ret;
+    add_headers(resp, rel, static_content_type(rel), etag, true);
+    return reply_queue(h, conn, req, MHD_HTTP_OK, resp);
 }
 
-enum MHD_Result static_serve(struct MHD_Connection *conn, const char *url, const char *web_dir)
+enum MHD_Result static_serve(const struct http_ctx *h, struct MHD_Connection *conn,
+                             struct request *req, const char *url)
 {
     const char *rel = static_rel_path(url);
     if (!rel || !static_path_safe(rel))
-        return reply_not_found(conn);
-    if (web_dir)
-        return serve_disk(conn, rel, web_dir);
-    return serve_embedded(conn, rel);
+        return reply_not_found(h, conn, req);
+    if (h->cfg->web_dir)
+        return serve_disk(h, conn, req, rel, h->cfg->web_dir);
+    return serve_embedded(h, conn, req, rel);
 }

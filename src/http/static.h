@@ -8,20 +8,20 @@
 #define RECD_HTTP_STATIC_H
 
 #include "common.h"
-
-#include <microhttpd.h>
-
 #include "http/assets.h"
+#include "http/request.h"
 
 /* Longest relative asset path accepted ("i18n/he.js" is 10). */
 #define STATIC_PATH_MAX 255
 
 /**
  * Answer a GET or HEAD for url ("/" or "/static/…"; the router sends no
- * other methods or prefixes). web_dir NULL: serve the embedded table;
- * else files under web_dir. Unknown or unsafe paths get a 404 JSON body.
+ * other methods or prefixes) through reply.c, so it is counted. Without
+ * h->cfg->web_dir: the embedded table; else files under web_dir.
+ * Unknown or unsafe paths get a 404 JSON body.
  */
-enum MHD_Result static_serve(struct MHD_Connection *conn, const char *url, const char *web_dir);
+enum MHD_Result static_serve(const struct http_ctx *h, struct MHD_Connection *conn,
+                             struct request *req, const char *url);
 
 /**
  * True when rel ("app.js", "i18n/en.js") may be looked up under the web
@@ -44,12 +44,6 @@ const struct web_asset *static_asset_find(const char *rel);
  * first use; static storage, valid for the life of the process.
  */
 const char *static_asset_etag(const struct web_asset *asset);
-
-/**
- * Does an If-None-Match header value ("*", or a list of possibly weak
- * entity tags) match etag? Weak comparison, as RFC 9110 §13.1.2 asks.
- */
-bool static_etag_match(const char *if_none_match, const char *etag);
 
 /** Content-Type for a file name by extension; octet-stream when unknown. */
 const char *static_content_type(const char *name);

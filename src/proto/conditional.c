@@ -10,6 +10,7 @@
  * Pure: any thread.
  */
 #include "proto/conditional.h"
+#include "proto/lex.h"
 
 #include <string.h>
 
@@ -23,18 +24,6 @@ struct tag {
     size_t len;         /* DQUOTE to DQUOTE inclusive */
     bool weak;
 };
-
-static bool is_ows(char c)
-{
-    return c == ' ' || c == '\t';
-}
-
-static const char *skip_ows(const char *p)
-{
-    while (is_ows(*p))
-        p++;
-    return p;
-}
 
 /* etagc = %x21 / %x23-7E / obs-text */
 static bool etagc(unsigned char c)
@@ -83,12 +72,12 @@ bool cond_if_none_match(const char *header, const char *etag)
     struct tag ours;
     if (!header || !own_tag(etag, &ours))
         return false;
-    const char *p = skip_ows(header);
+    const char *p = lex_skip_ows(header);
     if (*p == '*')
-        return *skip_ows(p + 1) == '\0';
+        return *lex_skip_ows(p + 1) == '\0';
     bool matched = false;
     for (;;) {
-        p = skip_ows(p);
+        p = lex_skip_ows(p);
         if (*p == '\0')
             break;
         if (*p == ',') {
@@ -98,7 +87,7 @@ bool cond_if_none_match(const char *header, const char *etag)
         struct tag t;
         if (!parse_tag(&p, &t))
             return false;
-        p = skip_ows(p);
+        p = lex_skip_ows(p);
         if (*p != ',' && *p != '\0')
             return false;
         /* Keep parsing after a match so a malformed tail still fails. */
@@ -111,7 +100,7 @@ static bool if_range_date(const char *p, int64_t last_modified_ms)
 {
     char date[DATE_MAX];
     size_t n = strlen(p);
-    while (n > 0 && is_ows(p[n - 1]))
+    while (n > 0 && lex_is_ows(p[n - 1]))
         n--;
     if (n == 0 || n >= sizeof(date))
         return false;
@@ -129,10 +118,10 @@ bool cond_if_range(const char *header, const char *etag, int64_t last_modified_m
 {
     if (!header)
         return true;
-    const char *p = skip_ows(header);
+    const char *p = lex_skip_ows(header);
     if (*p == '"' || (p[0] == 'W' && p[1] == '/')) {
         struct tag t, ours;
-        if (!parse_tag(&p, &t) || *skip_ows(p) != '\0')
+        if (!parse_tag(&p, &t) || *lex_skip_ows(p) != '\0')
             return false;
         return !t.weak && own_tag(etag, &ours) && !ours.weak && same_opaque(&t, &ours);
     }

@@ -11,20 +11,10 @@
  * Pure: any thread.
  */
 #include "proto/form.h"
+#include "proto/lex.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 recd_err url_decode(const char *in, size_t len, bool plus_is_space, char **pout)
 {
@@ -34,8 +24,8 @@ recd_err url_decode(const char *in, size_t len, bool plus_is_space, char **pout)
     for (size_t i = 0; i < len; i++) {
         char c = in[i];
         if (c == '%') {
-            int hi = i + 2 < len ? hexval(in[i + 1]) : -1;
-            int lo = i + 2 < len ? hexval(in[i + 2]) : -1;
+            int hi = i + 2 < len ? lex_hex_value(in[i + 1]) : -1;
+            int lo = i + 2 < len ? lex_hex_value(in[i + 2]) : -1;
             if (hi < 0 || lo < 0)
                 goto fail;
             c = (char)(hi * 16 + lo);

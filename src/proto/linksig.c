@@ -7,6 +7,7 @@
  * Pure: any thread.
  */
 #include "proto/linksig.h"
+#include "proto/lex.h"
 #include "proto/num.h"
 #include "proto/sid.h"
 
@@ -30,23 +31,12 @@ static bool mac(const char *secret, const char *call_sid, int64_t exp, unsigned 
            mdlen == MAC_LEN;
 }
 
-static int hex_value(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static bool hex_decode(const char *s, unsigned char out[MAC_LEN])
 {
     if (strnlen(s, LINKSIG_HEX_LEN + 1) != LINKSIG_HEX_LEN)
         return false;
     for (size_t i = 0; i < MAC_LEN; i++) {
-        int hi = hex_value((unsigned char)s[2 * i]), lo = hex_value((unsigned char)s[2 * i + 1]);
+        int hi = lex_hex_value((unsigned char)s[2 * i]), lo = lex_hex_value((unsigned char)s[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return false;
         out[i] = (unsigned char)(hi << 4 | lo);

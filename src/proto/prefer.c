@@ -12,18 +12,12 @@
  * quoted strings do not split preferences. Pure: any thread.
  */
 #include "proto/prefer.h"
+#include "proto/lex.h"
 
 #include <string.h>
 #include <strings.h>
 
 #define WAIT_PARAM_DIGITS 6
-
-static const char *skip_ows(const char *p)
-{
-    while (*p == ' ' || *p == '\t')
-        p++;
-    return p;
-}
 
 static bool is_digit(char c)
 {
@@ -71,10 +65,10 @@ static const char *next_element(const char *p)
 /* BWS "=" BWS ( 1*DIGIT / DQUOTE 1*DIGIT DQUOTE ), then OWS and ';' ',' or end. */
 static bool parse_wait_value(const char *p, int *pwait_s)
 {
-    p = skip_ows(p);
+    p = lex_skip_ows(p);
     if (*p != '=')
         return false;
-    p = skip_ows(p + 1);
+    p = lex_skip_ows(p + 1);
     bool quoted = *p == '"';
     if (quoted)
         p++;
@@ -89,7 +83,7 @@ static bool parse_wait_value(const char *p, int *pwait_s)
             return false;
         p++;
     }
-    p = skip_ows(p);
+    p = lex_skip_ows(p);
     if (*p != ';' && *p != ',' && *p != '\0')
         return false;
     *pwait_s = clamp_digits(digits, n);
@@ -102,7 +96,7 @@ bool prefer_wait(const char *header, int *pwait_s)
         return false;
     const char *p = header;
     while (*p) {
-        p = skip_ows(p);
+        p = lex_skip_ows(p);
         const char *name = p;
         while (is_tchar(*p))
             p++;

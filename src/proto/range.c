@@ -15,6 +15,7 @@
  * Pure: any thread.
  */
 #include "proto/range.h"
+#include "proto/lex.h"
 
 #include <strings.h>
 
@@ -24,13 +25,6 @@ struct spec {
     int64_t last;
     int64_t suffix;
 };
-
-static const char *skip_ows(const char *p)
-{
-    while (*p == ' ' || *p == '\t')
-        p++;
-    return p;
-}
 
 /* 1*DIGIT into *pv; false on no digit or on int64 overflow. */
 static bool parse_pos(const char **pp, int64_t *pv)
@@ -56,22 +50,22 @@ static bool parse_spec(const char **pp, struct spec *sp)
     const char *p = *pp;
     sp->first = sp->last = sp->suffix = -1;
     if (*p == '-') {
-        p = skip_ows(p + 1);
+        p = lex_skip_ows(p + 1);
         if (!parse_pos(&p, &sp->suffix))
             return false;
     } else {
         if (!parse_pos(&p, &sp->first))
             return false;
-        p = skip_ows(p);
+        p = lex_skip_ows(p);
         if (*p != '-')
             return false;
-        p = skip_ows(p + 1);
+        p = lex_skip_ows(p + 1);
         if (*p >= '0' && *p <= '9') {
             if (!parse_pos(&p, &sp->last) || sp->last < sp->first)
                 return false;
         }
     }
-    p = skip_ows(p);
+    p = lex_skip_ows(p);
     if (*p != ',' && *p != '\0')
         return false;
     *pp = p;
@@ -83,7 +77,7 @@ static bool parse_set(const char *p, struct spec *sp)
 {
     int count = 0;
     for (;;) {
-        p = skip_ows(p);
+        p = lex_skip_ows(p);
         if (*p == '\0')
             break;
         if (*p == ',') {
@@ -120,7 +114,7 @@ enum range_result range_parse(const char *header, int64_t size, struct byte_rang
     RECD_ASSERT(size >= 0 && out);
     if (!header)
         return RANGE_NONE;
-    const char *p = skip_ows(header);
+    const char *p = lex_skip_ows(header);
     if (strncasecmp(p, "bytes=", 6) != 0)
         return RANGE_IGNORE;
     struct spec sp;

@@ -6,6 +6,7 @@
  * one. Dates go through clock_parse_http (IMF-fixdate only). Pure: any thread.
  */
 #include "proto/retry_after.h"
+#include "proto/lex.h"
 
 #include <string.h>
 
@@ -13,11 +14,6 @@
 
 /* Longest date string we try; IMF-fixdate is 29 bytes. */
 #define DATE_MAX 64
-
-static bool is_ows(char c)
-{
-    return c == ' ' || c == '\t';
-}
 
 static bool parse_delta(const char *p, size_t n, int64_t *pdelay_ms)
 {
@@ -54,10 +50,10 @@ bool retry_after_parse(const char *value, int64_t now_ms, int64_t *pdelay_ms)
 {
     if (!value || !pdelay_ms)
         return false;
-    while (is_ows(*value))
+    while (lex_is_ows(*value))
         value++;
     size_t n = strlen(value);
-    while (n > 0 && is_ows(value[n - 1]))
+    while (n > 0 && lex_is_ows(value[n - 1]))
         n--;
     if (n == 0)
         return false;

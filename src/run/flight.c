@@ -29,7 +29,7 @@ struct flight *flight_new(int64_t ttl_ms)
 {
     struct flight *f = xcalloc(1, sizeof(*f));
     pthread_mutex_init(&f->lock, NULL);
-    pthread_cond_init(&f->resolved, NULL);
+    clock_cond_init(&f->resolved);
     f->map = strmap_new();
     f->ttl_ms = ttl_ms;
     return f;
@@ -59,9 +59,7 @@ void flight_free(struct flight *f)
 bool flight_begin(struct flight *f, const char *call_sid, struct flight_info *out)
 {
     /* Bounded: a resolver stuck on a slow store must not hang requests. */
-    struct timespec deadline;
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += RESOLVE_WAIT_MS / 1000;
+    struct timespec deadline = clock_deadline(RESOLVE_WAIT_MS);
     bool hit = false, waited = false, timed_out = false;
     pthread_mutex_lock(&f->lock);
     struct entry *e = strmap_get(f->map, call_sid);

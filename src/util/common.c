@@ -14,10 +14,8 @@ const char *recd_strerror(recd_err err)
     switch (err) {
     case RECD_OK: return "ok";
     case RECD_EINVAL: return "invalid argument";
-    case RECD_ENOMEM: return "size limit reached";
     case RECD_EIO: return "local I/O error";
     case RECD_ESTORE: return "store error";
-    case RECD_ECONFLICT: return "conflict with a concurrent writer";
     case RECD_ENOTFOUND: return "not found";
     case RECD_ELEASE: return "lease lost";
     case RECD_EUPSTREAM: return "transient upstream failure";

@@ -23,6 +23,16 @@ void log_init(enum log_format format, enum log_level min_level)
     g_min_level = min_level;
 }
 
+bool log_level_parse(const char *s, enum log_level *pl)
+{
+    for (size_t i = 0; i < RECD_ARRAY_LEN(level_names); i++)
+        if (strcmp(s, level_names[i]) == 0) {
+            *pl = (enum log_level)i;
+            return true;
+        }
+    return false;
+}
+
 bool log_format_parse(const char *s, enum log_format *pf)
 {
     if (strcmp(s, "logfmt") == 0)

@@ -30,6 +30,8 @@ static inline const char *log_str_or_empty(const char *s)
 /** Configure once at start-up, before threads exist. */
 void log_init(enum log_format format, enum log_level min_level);
 bool log_format_parse(const char *s, enum log_format *pf);
+/** "debug" | "info" | "warn" | "error" into *pl; false for anything else. */
+bool log_level_parse(const char *s, enum log_level *pl);
 
 void log_fields(enum log_level level, const char *event, size_t n, const struct log_field *f);
 

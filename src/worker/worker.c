@@ -44,12 +44,7 @@ struct job_ctx {
 
 static void sleep_or_wake(struct worker_pool *p, int64_t ms)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (ms % 1000) * 1000000L;
-    ts.tv_sec += ts.tv_nsec / 1000000000L;
-    ts.tv_nsec %= 1000000000L;
+    struct timespec ts = clock_deadline(ms);
     pthread_mutex_lock(&p->lock);
     if (!p->stopping && p->pending_notify == 0)
         pthread_cond_timedwait(&p->wake, &p->lock, &ts);
@@ -349,17 +344,10 @@ static void *reaper_main(void *arg)
             log_event(LOG_WARN, "RUN_REAP", LF_I("runs", reaped));
             worker_pool_notify(p);
         }
-        struct timespec ts = { .tv_sec = interval / 1000, .tv_nsec = (interval % 1000) * 1000000L };
+        struct timespec deadline = clock_deadline(interval);
         pthread_mutex_lock(&p->lock);
-        if (!p->stopping) {
-            struct timespec abs;
-            clock_gettime(CLOCK_REALTIME, &abs);
-            abs.tv_sec += ts.tv_sec;
-            abs.tv_nsec += ts.tv_nsec;
-            abs.tv_sec += abs.tv_nsec / 1000000000L;
-            abs.tv_nsec %= 1000000000L;
-            pthread_cond_timedwait(&p->reaper_wake, &p->lock, &abs);
-        }
+        if (!p->stopping)
+            pthread_cond_timedwait(&p->reaper_wake, &p->lock, &deadline);
         pthread_mutex_unlock(&p->lock);
     }
     return NULL;
@@ -375,8 +363,8 @@ struct worker_pool *worker_pool_start(const struct worker_settings *s, const str
         p->settings.pending_max_ms = 30000;
     p->deps = *d;
     pthread_mutex_init(&p->lock, NULL);
-    pthread_cond_init(&p->wake, NULL);
-    pthread_cond_init(&p->reaper_wake, NULL);
+    clock_cond_init(&p->wake);
+    clock_cond_init(&p->reaper_wake);
     char host[64] = "host";
     gethostname(host, sizeof(host) - 1);
     snprintf(p->owner_prefix, sizeof(p->owner_prefix), "%s:%d", host, (int)getpid());

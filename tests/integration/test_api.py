@@ -202,3 +202,14 @@ def test_runs_health_metrics(fake_provider, recd):
     assert metric_value(text, "recd_fetch_bytes_total") == total_bytes, text
     assert metric_value(text, "recd_http_requests_total", {"code": "200"}) >= 6, text
     assert metric_value(text, "recd_upstream_requests_total") >= 3, text
+
+
+def test_screen_and_assets_are_counted(fake_provider, recd):
+    """GET / and /static/* leave through reply.c like every other route."""
+    rd = recd(fake_provider())
+    assert rd.get("/").status == 200
+    assert rd.get("/static/player.js").status == 200
+    assert rd.get("/static/nope.js").status == 404
+    text = rd.metrics()
+    assert metric_value(text, "recd_http_requests_total", {"route": "static", "code": "200"}) == 2, text
+    assert metric_value(text, "recd_http_requests_total", {"route": "static", "code": "404"}) == 1, text

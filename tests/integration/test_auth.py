@@ -187,3 +187,24 @@ def test_passwd_cli():
     assert p.returncode == 2 and "--iterations" in p.stderr, p
     line = _passwd("carol", "pw")
     assert line.startswith("carol:pbkdf2-sha256$10000$") and line.endswith("\n"), line
+
+
+def test_recd_link_prints_a_link_the_server_accepts(secured, files):
+    rd, _ = secured
+    sid = new_call_sid()
+    p = run_cli(["link", sid, "--ttl", "600", "--link-secret-file", files["secret"],
+                 "--public-url", "https://recd.example.com/"])
+    assert p.returncode == 0, p
+    url = p.stdout.strip()
+    prefix = "https://recd.example.com/stream?call_sid=%s&exp=" % sid
+    assert url.startswith(prefix), url
+    exp = int(url[len(prefix):].split("&")[0])
+    assert abs(exp - (time.time() + 600)) < 30, url
+    assert url.endswith(_link(sid, exp)), url
+    # The signed query opens /stream for that call without other credentials.
+    r = rd.stream(sid, method="HEAD", extra=url[len(prefix) - len("&exp="):])
+    assert r.status not in (401, 403), r
+    # No secret, a bad call_sid or a flag of another command: usage errors.
+    assert run_cli(["link", sid]).returncode == 2
+    assert run_cli(["link", "bad sid", "--link-secret-file", files["secret"]]).returncode == 2
+    assert run_cli(["link", sid, "--workers", "2", "--link-secret-file", files["secret"]]).returncode == 2

@@ -39,6 +39,18 @@ def test_help():
         assert flag in p.stdout, (flag, p.stdout)
     p = run_cli(["check", "--help"])
     assert p.returncode == 0 and "--db" in p.stdout, p
+    assert "--listen" not in p.stdout and "--workers" not in p.stdout, p.stdout
+    assert "--wait" in run_cli(["fetch", "--help"]).stdout
+    runs = run_cli(["runs", "--help"]).stdout
+    assert "--status" in runs and "--call-sid" in runs, runs
+
+
+def test_help_is_not_taken_from_the_environment(tmp_dir):
+    env = dict(os.environ, RECD_HELP="1")
+    p = subprocess.run([os.environ["RECD_BIN"], "status", "--db", _db(tmp_dir)], env=env,
+                       capture_output=True, text=True, timeout=20)
+    assert p.returncode == 0, p
+    assert "usage" not in p.stdout, p.stdout
 
 
 @pytest.mark.parametrize("args,flag", [
@@ -50,6 +62,10 @@ def test_help():
     (["serve", "--log-format", "yaml"], "--log-format"),
     (["runs", "--status", "bogus"], "--status"),
     (["serve", "--listen"], "--listen"),
+    (["check", "--listen", "0.0.0.0:80"], "--listen"),   # flags of another command
+    (["check", "--workers", "7"], "--workers"),
+    (["status", "--wait"], "--wait"),
+    (["migrate", "--status", "queued"], "--status"),
 ])
 def test_bad_flag_exit_2_one_line(tmp_dir, args, flag):
     if args[0] == "serve":

@@ -80,7 +80,7 @@ static recd_err load_argv(struct config *cfg, struct config_args *args, char *er
     while (argv[argc])
         argc++;
     err[0] = '\0';
-    return config_load(cfg, SCOPE_DB | SCOPE_SERVE | SCOPE_WORKER, argc, argv, args, err, errlen);
+    return config_load(cfg, ~0u, argc, argv, args, err, errlen);
 }
 
 #define LOAD(cfg, args, err, ...) \
@@ -463,6 +463,52 @@ static void test_too_many_positionals(void **state)
     config_free(&cfg);
 }
 
+/* A flag of another command is a usage error (SPEC §4), not silently taken. */
+static void test_flags_outside_the_scope(void **state)
+{
+    (void)state;
+    struct config cfg;
+    struct config_args args;
+    char err[256];
+    char *check[] = { "--listen", "0.0.0.0:80", NULL };
+    assert_int_equal(config_load(&cfg, SCOPE_DB, 2, check, &args, err, sizeof(err)), RECD_EINVAL);
+    assert_contains(err, "--listen does not apply");
+    config_free(&cfg);
+    char *workers[] = { "--workers=7", NULL };
+    assert_int_equal(config_load(&cfg, SCOPE_DB, 1, workers, &args, err, sizeof(err)), RECD_EINVAL);
+    assert_contains(err, "--workers");
+    config_free(&cfg);
+    char *wait[] = { "--wait", NULL };
+    assert_int_equal(config_load(&cfg, SCOPE_DB | SCOPE_RUNS, 1, wait, &args, err, sizeof(err)), RECD_EINVAL);
+    config_free(&cfg);
+    assert_int_equal(config_load(&cfg, SCOPE_DB | SCOPE_FETCH, 1, wait, &args, err, sizeof(err)), RECD_OK);
+    assert_true(cfg.wait);
+    config_free(&cfg);
+    /* The environment is shared by every command: a variable of another scope is fine. */
+    setenv("RECD_LISTEN", "0.0.0.0:80", 1);
+    assert_int_equal(config_load(&cfg, SCOPE_DB, 0, wait, &args, err, sizeof(err)), RECD_OK);
+    config_free(&cfg);
+    unsetenv("RECD_LISTEN");
+    char *help[] = { "--help", NULL };
+    assert_int_equal(config_load(&cfg, SCOPE_DB, 1, help, &args, err, sizeof(err)), RECD_OK);
+    assert_true(cfg.help);
+    config_free(&cfg);
+}
+
+/* --help is a switch of the command line only: RECD_HELP=1 changes nothing. */
+static void test_help_is_not_read_from_the_environment(void **state)
+{
+    (void)state;
+    struct config cfg;
+    struct config_args args;
+    char err[256];
+    setenv("RECD_HELP", "1", 1);
+    assert_int_equal(LOAD(&cfg, &args, err, NULL), RECD_OK);
+    assert_false(cfg.help);
+    config_free(&cfg);
+    unsetenv("RECD_HELP");
+}
+
 static void test_config_free_clears(void **state)
 {
     struct config cfg;
@@ -506,6 +552,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_positionals_and_bools, setup, teardown),
         cmocka_unit_test_setup_teardown(test_too_many_positionals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_config_free_clears, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_flags_outside_the_scope, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_help_is_not_read_from_the_environment, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
