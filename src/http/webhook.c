@@ -40,8 +40,8 @@ static bool public_base(const struct http_ctx *h, struct MHD_Connection *conn, c
 }
 
 static bool signature_ok(const struct http_ctx *h, struct MHD_Connection *conn,
-                         const struct request *req, const char *path,
-                         const struct form_pair *pairs, size_t n)
+                         const struct request *req, const char *path, const struct form_pair *pairs,
+                         size_t n)
 {
     char base[1024];
     struct twilio_urls urls = { 0 };
@@ -80,8 +80,9 @@ static bool event_of(const struct form_pair *pairs, size_t n, const char *call_s
         return false;
     ev->call_sid = call_sid;
     ev->recording_sid = rsid && sid_valid(rsid) ? rsid : "";
-    ev->media_url = media && (strncmp(media, "https://", 8) == 0 || strncmp(media, "http://", 7) == 0)
-                        ? media : "";
+    ev->media_url =
+        media && (strncmp(media, "https://", 8) == 0 || strncmp(media, "http://", 7) == 0) ? media
+                                                                                           : "";
     ev->provider = "twilio";
     ev->duration_s = duration_of(form_get(pairs, n, "RecordingDuration"));
     const char *code = form_get(pairs, n, "ErrorCode");
@@ -106,10 +107,10 @@ static enum MHD_Result on_event(const struct http_ctx *h, struct MHD_Connection 
     if (res.retired || res.cleared || res.woke_run || res.ended_run)
         waiters_wake(h->waiters, ev->call_sid);
     return reply_json(h, conn, req, 200,
-                      json_pack("{s:s,s:s,s:b,s:b,s:b,s:b,s:b}", "call_sid", ev->call_sid,
-                                "status", status, "registered", res.registered, "cleared",
-                                res.cleared, "woke_run", res.woke_run, "ended_run", res.ended_run,
-                                "retired", res.retired));
+                      json_pack("{s:s,s:s,s:b,s:b,s:b,s:b,s:b}", "call_sid", ev->call_sid, "status",
+                                status, "registered", res.registered, "cleared", res.cleared,
+                                "woke_run", res.woke_run, "ended_run", res.ended_run, "retired",
+                                res.retired));
 }
 
 enum MHD_Result webhook_twilio(const struct http_ctx *h, struct MHD_Connection *conn,
@@ -125,24 +126,28 @@ enum MHD_Result webhook_twilio(const struct http_ctx *h, struct MHD_Connection *
         return reply_error(h, conn, req, 400, "invalid_form", "the body is not valid form data");
     enum MHD_Result r;
     if (!signature_ok(h, conn, req, url, pairs, n)) {
-        r = reply_error(h, conn, req, 403, "invalid_signature", "X-Twilio-Signature does not match");
+        r = reply_error(h, conn, req, 403, "invalid_signature",
+                        "X-Twilio-Signature does not match");
         goto out;
     }
     const char *call_sid = form_get(pairs, n, "CallSid");
     if (!call_sid || !call_sid[0]) {
         /* A conference recording: not a call's, nothing for recd to fetch. */
-        r = reply_json(h, conn, req, 200,
-                       json_pack("{s:b,s:s}", "ignored", 1, "reason", "no CallSid (a conference recording)"));
+        r = reply_json(
+            h, conn, req, 200,
+            json_pack("{s:b,s:s}", "ignored", 1, "reason", "no CallSid (a conference recording)"));
         goto out;
     }
     if (!sid_valid(call_sid)) {
-        r = reply_error(h, conn, req, 400, "invalid_call_sid", "CallSid must match ^[A-Za-z0-9_-]{1,64}$");
+        r = reply_error(h, conn, req, 400, "invalid_call_sid",
+                        "CallSid must match ^[A-Za-z0-9_-]{1,64}$");
         goto out;
     }
     struct store_event ev;
     char reason[160];
     if (!event_of(pairs, n, call_sid, &ev, reason, sizeof(reason))) {
-        r = reply_json(h, conn, req, 200, json_pack("{s:s,s:b}", "call_sid", call_sid, "registered", 0));
+        r = reply_json(h, conn, req, 200,
+                       json_pack("{s:s,s:b}", "call_sid", call_sid, "registered", 0));
         goto out;
     }
     r = on_event(h, conn, req, &ev, form_get(pairs, n, "RecordingStatus"));

@@ -62,11 +62,16 @@ static char *sb_take(struct sb *b)
 /* ---- the base URL ----------------------------------------------------- */
 
 struct base {
-    const char *scheme; size_t scheme_len;
-    const char *user; size_t user_len;     /* "user:pw@" or empty */
-    const char *host; size_t host_len;     /* "example.com" or "[::1]" */
-    const char *port; size_t port_len;     /* digits, or empty */
-    const char *prefix; size_t prefix_len; /* "/recd" or empty, no trailing '/' */
+    const char *scheme;
+    size_t scheme_len;
+    const char *user;
+    size_t user_len; /* "user:pw@" or empty */
+    const char *host;
+    size_t host_len; /* "example.com" or "[::1]" */
+    const char *port;
+    size_t port_len; /* digits, or empty */
+    const char *prefix;
+    size_t prefix_len; /* "/recd" or empty, no trailing '/' */
 };
 
 static bool all_digits(const char *s, size_t n)
@@ -325,8 +330,10 @@ char *twilio_legacy_query_dup(const char *query, size_t len)
 enum query_form { QUERY_RAW, QUERY_NORMALISED, QUERY_LEGACY };
 
 struct target {
-    const char *path; size_t path_len;
-    const char *query; size_t query_len; /* after '?'; NULL: no '?' */
+    const char *path;
+    size_t path_len;
+    const char *query;
+    size_t query_len; /* after '?'; NULL: no '?' */
 };
 
 static char *spell(const struct base *b, const struct target *t, enum query_form form,

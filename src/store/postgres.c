@@ -340,7 +340,7 @@ static recd_err do_complete(struct pg_op *op, void *ctx)
     err = pg_store_exec(op, SQL_REC_READY, &p, &res);
     /* A callback announced another recording while we downloaded this one. */
     if (err == RECD_OK && PQntuples(res) != 1)
-        err = RECD_ECONFLICT;
+        err = RECD_ESTALE;
     PQclear(res);
     return err;
 }

@@ -353,7 +353,7 @@ static recd_err do_complete(struct sqlite_store *s, void *ctx)
     err = sqlite_store_exec(s, q);
     /* A callback announced another recording while we downloaded this one. */
     if (err == RECD_OK && sqlite3_changes(s->db) != 1)
-        err = RECD_ECONFLICT;
+        err = RECD_ESTALE;
 out:
     return err;
 }

@@ -127,10 +127,9 @@ static const char SQL_EV_CLEAR[] =
     "UPDATE recordings SET state = 'remote', error_code = NULL, error_message = NULL, "
     "error_at = NULL, updated_at = ?2 WHERE call_sid = ?1 AND state IN ('missing','failed')";
 /* ?1 run id, ?2 now, ?3 forget the chosen sid (0/1) */
-static const char SQL_EV_WAKE[] =
-    "UPDATE recording_runs SET next_attempt_at = ?2, "
-    "recording_sid = CASE WHEN ?3 THEN NULL ELSE recording_sid END "
-    "WHERE id = ?1 AND status = 'queued'";
+static const char SQL_EV_WAKE[] = "UPDATE recording_runs SET next_attempt_at = ?2, "
+                                  "recording_sid = CASE WHEN ?3 THEN NULL ELSE recording_sid END "
+                                  "WHERE id = ?1 AND status = 'queued'";
 /* ?1 run id, ?2 now, ?3 message */
 static const char SQL_EV_FAIL_RUN[] =
     "UPDATE recording_runs SET status = 'failed', finished_at = ?2, "

@@ -175,7 +175,7 @@ RECD_MUSTCHECK recd_err store_renew(struct store *st, int64_t run_id, const char
                                     int64_t bytes_total);
 
 /** In one transaction: run → completed, recording → ready with r.
- *  RECD_ELEASE if the lease was lost, RECD_ECONFLICT if the recording's
+ *  RECD_ELEASE if the lease was lost, RECD_ESTALE if the recording's
  *  recording_sid changed to another one meanwhile (a provider callback
  *  announced a newer recording); nothing changes then. */
 RECD_MUSTCHECK recd_err store_complete(struct store *st, int64_t run_id, const char *owner,

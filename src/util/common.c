@@ -26,6 +26,7 @@ const char *recd_strerror(recd_err err)
     case RECD_EAGAIN: return "nothing to do";
     case RECD_ENOTSUP: return "not supported";
     case RECD_EPENDING: return "not ready at the provider yet";
+    case RECD_ESTALE: return "replaced meanwhile";
     }
     return "unknown error";
 }

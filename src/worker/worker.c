@@ -197,7 +197,7 @@ static void finish_ok(struct worker_pool *p, struct job_ctx *jc, const struct pr
     ready.size_bytes = res->bytes;
     int64_t now = clock_now_ms();
     recd_err rc = store_complete(p->deps.store, run->id, jc->owner, now, &ready);
-    if (rc == RECD_ECONFLICT) {
+    if (rc == RECD_ESTALE) {
         requeue_replaced(p, jc, rel_path);
         return;
     }

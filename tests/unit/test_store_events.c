@@ -30,8 +30,8 @@
 
 struct fixture {
     bool pg;
-    char root[64];     /* sqlite: temp dir */
-    char schema[64];   /* postgres: this test's schema */
+    char root[64];   /* sqlite: temp dir */
+    char schema[64]; /* postgres: this test's schema */
     char url[1024];
     struct store *st;
 };
@@ -57,8 +57,8 @@ static int setup_backend(void **state, bool pg)
     f->pg = pg;
     if (pg) {
         snprintf(f->schema, sizeof(f->schema), "recd_ev_%d_%d", (int)getpid(), ++seq);
-        snprintf(sql, sizeof(sql), "DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s",
-                 f->schema, f->schema);
+        snprintf(sql, sizeof(sql), "DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s", f->schema,
+                 f->schema);
         pg_exec(sql);
         snprintf(f->url, sizeof(f->url), "%s%coptions=-csearch_path%%3D%s", pg_base,
                  strchr(pg_base, '?') ? '&' : '?', f->schema);
@@ -126,8 +126,9 @@ static struct store *store_of(void **state)
 static enum ensure_outcome ensure(struct store *st, const char *sid, int64_t now,
                                   struct ensure_result *r)
 {
-    struct ensure_policy pol = { .now = now, .negative_ttl_ms = TTL,
-                                 .failure_cooldown_ms = COOLDOWN, .max_attempts = 3 };
+    struct ensure_policy pol = {
+        .now = now, .negative_ttl_ms = TTL, .failure_cooldown_ms = COOLDOWN, .max_attempts = 3
+    };
     assert_int_equal(store_ensure_run(st, sid, &pol, r), RECD_OK);
     return r->outcome;
 }
@@ -179,16 +180,23 @@ static struct store_ready ready_with(const char *call_sid, const char *recording
 
 static struct store_event completed(const char *call_sid, const char *rsid, const char *url)
 {
-    return (struct store_event){ .kind = STORE_EVENT_COMPLETED, .call_sid = call_sid,
-                                 .recording_sid = rsid, .media_url = url,
-                                 .provider = "twilio", .duration_s = 4 };
+    return (struct store_event){ .kind = STORE_EVENT_COMPLETED,
+                                 .call_sid = call_sid,
+                                 .recording_sid = rsid,
+                                 .media_url = url,
+                                 .provider = "twilio",
+                                 .duration_s = 4 };
 }
 
 static struct store_event absent(const char *call_sid)
 {
-    return (struct store_event){ .kind = STORE_EVENT_ABSENT, .call_sid = call_sid,
-                                 .recording_sid = "", .media_url = "", .provider = "twilio",
-                                 .duration_s = -1, .reason = "the provider says: absent" };
+    return (struct store_event){ .kind = STORE_EVENT_ABSENT,
+                                 .call_sid = call_sid,
+                                 .recording_sid = "",
+                                 .media_url = "",
+                                 .provider = "twilio",
+                                 .duration_s = -1,
+                                 .reason = "the provider says: absent" };
 }
 
 static struct store_event_result apply(struct store *st, struct store_event ev, int64_t now)
@@ -217,8 +225,7 @@ static void test_pend_refunds_the_attempt(void **state)
     struct ensure_result r;
 
     assert_int_equal(job.run.attempt, 1);
-    assert_int_equal(store_pend(st, run.id, "w1", T0 + 10, T0 + 2000, "still processing"),
-                     RECD_OK);
+    assert_int_equal(store_pend(st, run.id, "w1", T0 + 10, T0 + 2000, "still processing"), RECD_OK);
     struct store_run after = last_run(st, "CA1");
     assert_int_equal(after.status, RUN_QUEUED);
     assert_int_equal(after.attempt, 0);
@@ -374,7 +381,7 @@ static void test_complete_refused_when_the_sid_changed(void **state)
     (void)claim(st, T0);
     (void)apply(st, completed("CA10", "REnew", URL_B), T0 + 1);
     struct store_ready old = ready_with("CA10", "REold");
-    assert_int_equal(store_complete(st, run.id, "w1", T0 + 2, &old), RECD_ECONFLICT);
+    assert_int_equal(store_complete(st, run.id, "w1", T0 + 2, &old), RECD_ESTALE);
     struct store_run after = last_run(st, "CA10");
     assert_int_equal(after.status, RUN_RUNNING); /* rolled back: still ours */
     struct store_ready fresh = ready_with("CA10", "REnew");
@@ -420,8 +427,9 @@ static void test_event_arguments(void **state)
     assert_int_equal(store_apply_event(st, NULL, T0, &out), RECD_EINVAL);
 }
 
-#define BOTH(fn) cmocka_unit_test_setup_teardown(fn, setup_sqlite, teardown), \
-                 cmocka_unit_test_setup_teardown(fn, setup_pg, teardown)
+#define BOTH(fn)                                                                                   \
+    cmocka_unit_test_setup_teardown(fn, setup_sqlite, teardown),                                   \
+        cmocka_unit_test_setup_teardown(fn, setup_pg, teardown)
 
 int main(void)
 {

@@ -63,25 +63,36 @@ static void test_spellings(void **state)
         const char *want[MAX_WANT];
     } cases[] = {
         /* Default port: the helpers also try it spelled out. */
-        { "https://recd.example.com", "/webhooks/twilio/recording-status?tenant=acme", 2,
+        { "https://recd.example.com",
+          "/webhooks/twilio/recording-status?tenant=acme",
+          2,
           { "https://recd.example.com/webhooks/twilio/recording-status?tenant=acme",
             "https://recd.example.com:443/webhooks/twilio/recording-status?tenant=acme" } },
         /* An explicit port: also tried without it. */
-        { "http://127.0.0.1:8080/", "/webhooks/twilio/recording-status", 2,
+        { "http://127.0.0.1:8080/",
+          "/webhooks/twilio/recording-status",
+          2,
           { "http://127.0.0.1:8080/webhooks/twilio/recording-status",
             "http://127.0.0.1/webhooks/twilio/recording-status" } },
         /* As configured, and as new URL() writes it (host lower-cased). */
-        { "https://Recd.Example.com:443", "/x", 4,
+        { "https://Recd.Example.com:443",
+          "/x",
+          4,
           { "https://Recd.Example.com/x", "https://Recd.Example.com:443/x",
             "https://recd.example.com/x", "https://recd.example.com:443/x" } },
         /* A path prefix behind a proxy; a raw quote is normalised; the
          * legacy querystring re-encodes the quote back and the space. */
-        { "https://h.example/recd", "/cb?a='b&c=d+e", 6,
+        { "https://h.example/recd",
+          "/cb?a='b&c=d+e",
+          6,
           { "https://h.example/recd/cb?a='b&c=d+e", "https://h.example:443/recd/cb?a='b&c=d+e",
             "https://h.example/recd/cb?a=%27b&c=d+e", "https://h.example:443/recd/cb?a=%27b&c=d+e",
-            "https://h.example/recd/cb?a='b&c=d%20e", "https://h.example:443/recd/cb?a='b&c=d%20e" } },
+            "https://h.example/recd/cb?a='b&c=d%20e",
+            "https://h.example:443/recd/cb?a='b&c=d%20e" } },
         /* An empty query keeps its '?', and is not re-encoded. */
-        { "https://recd.example.com:8443", "/x?", 2,
+        { "https://recd.example.com:8443",
+          "/x?",
+          2,
           { "https://recd.example.com:8443/x?", "https://recd.example.com/x?" } },
         { "http://[::1]:8080", "/x", 2, { "http://[::1]:8080/x", "http://[::1]/x" } },
         { "http://user:pw@h:81", "/x", 2, { "http://user:pw@h:81/x", "http://user:pw@h/x" } },
@@ -102,8 +113,8 @@ static void test_spellings(void **state)
 static void test_bad_input(void **state)
 {
     static const char *const bases[] = {
-        "ftp://h", "h.example", "https://", "https://h:80x", "https://h?x=1", "https://h#f",
-        "https://[::1", "https://h:123456",
+        "ftp://h",       "h.example",   "https://",     "https://h:80x",
+        "https://h?x=1", "https://h#f", "https://[::1", "https://h:123456",
     };
     struct twilio_urls u;
     for (size_t i = 0; i < RECD_ARRAY_LEN(bases); i++) {
