@@ -10,8 +10,12 @@
  * verdict against the helper's validateRequest for many URL spellings.
  *
  *   (cd tests/twilio && npm ci) && node --test tests/twilio/
- * Env: RECD_BIN (default <repo>/build/recd). Real `recd serve` processes on
- * random loopback ports (SQLite, no workers), killed by PID in after().
+ * The fake provider's own signed callbacks (which recd's integration tests
+ * rely on) are checked with the helper's validateRequest as well.
+ *
+ * Env: RECD_BIN, FAKE_PROVIDER_BIN (default <repo>/build/…). Real `recd
+ * serve` processes on random loopback ports (SQLite, no workers) and the
+ * fake provider, killed by PID in after().
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,6 +23,7 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createWriteStream } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,6 +36,7 @@ const { getExpectedTwilioSignature, validateRequest } = twilio;
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '../..');
 const RECD_BIN = process.env.RECD_BIN || path.join(REPO, 'build/recd');
+const FAKE_PROVIDER_BIN = process.env.FAKE_PROVIDER_BIN || path.join(REPO, 'build/fake-provider');
 const TOKEN = 'twilio-test-token-6f1c2';
 const ACCOUNT = 'AC' + 'a'.repeat(32);
 const HOOK = '/webhooks/twilio/recording-status';
@@ -302,4 +308,51 @@ test('a conference recording (no CallSid) is acknowledged with 200 and ignored',
   assert.equal(await count(server), total);
   // Unsigned, it is still a 403: nothing is acknowledged before the signature.
   assert.equal((await post(server, HOOK, formBody(params), 'x')).status, 403);
+});
+
+test("the fake provider's callbacks are signed as the twilio package expects", async () => {
+  // A stand-in for recd that records what arrives.
+  const got = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      got.push({ url: req.url, sig: req.headers['x-twilio-signature'], body });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const hookPort = server.address().port;
+  const child = spawn(FAKE_PROVIDER_BIN, ['--listen', '127.0.0.1:0', '--auth-token', TOKEN],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  try {
+    const fakePort = await new Promise((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (d) => {
+        out += d;
+        const m = out.match(/listening on 127\.0\.0\.1:(\d+)/);
+        if (m) resolve(Number(m[1]));
+      });
+      child.once('exit', () => reject(new Error('fake-provider exited: ' + out)));
+    });
+    const hook = `http://127.0.0.1:${hookPort}${HOOK}?tenant=acme&x=%C3%A9`;
+    const cases = ['status=completed&call_sid=CAfake1', 'status=absent&call_sid=CAfake2', 'conference=1',
+      'status=completed&call_sid=CAfake3&tamper=1'];
+    for (const q of cases) {
+      const r = await fetch(`http://127.0.0.1:${fakePort}/_callback?${q}&url=${encodeURIComponent(hook)}`,
+        { method: 'POST' });
+      assert.equal((await r.json()).status, 204, q);
+    }
+    assert.equal(got.length, cases.length);
+    got.forEach((g, i) => {
+      const params = {};
+      for (const [k, v] of new URLSearchParams(g.body)) params[k] = v;
+      assert.equal(g.url, hook.slice(hook.indexOf(HOOK)));
+      const valid = validateRequest(TOKEN, g.sig, hook, params);
+      assert.equal(valid, !cases[i].includes('tamper'), cases[i]);
+    });
+  } finally {
+    server.close();
+  }
 });
