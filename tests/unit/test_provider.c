@@ -183,7 +183,7 @@ static enum MHD_Result on_paged_listing(struct MHD_Connection *c)
         "\"date_created\":\"Tue, 24 Nov 2026 13:00:00 +0000\"}],\"next_page_uri\":null}",
     };
     const char *page = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "Page");
-    int i = page ? atoi(page) : 0;
+    int i = page ? (int)strtol(page, NULL, 10) : 0;
     if (i < 0 || i > 2)
         return reply_text(c, 404, "no such page");
     return reply_text(c, 200, pages[i]);
