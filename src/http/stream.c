@@ -157,11 +157,12 @@ static bool try_serve(const struct http_ctx *h, struct MHD_Connection *conn, str
 }
 
 /* A failure the provider explained keeps its own code (an encrypted
- * recording, one still processing at --pending-timeout); others are the
- * generic upstream_failed. */
+ * recording, media that is not audio, one still processing at
+ * --pending-timeout); others are the generic upstream_failed. */
 static const char *failed_code(const struct run_view *v)
 {
-    static const char *const own[] = { "recording_encrypted", "recording_pending_timeout" };
+    static const char *const own[] = { "recording_encrypted", "recording_not_audio",
+                                       "recording_pending_timeout" };
     for (size_t i = 0; i < RECD_ARRAY_LEN(own); i++)
         if (strcmp(v->error_code, own[i]) == 0)
             return own[i];

@@ -30,6 +30,8 @@ struct download_req {
     int64_t connect_timeout_ms;
     int64_t low_speed_timeout_ms;
     int64_t max_bytes;             /* <= 0: unlimited */
+    bool expect_audio;             /* the body must start like WAV or MP3 (RECD_EUPSTREAM_PERM,
+                                    * recording_not_audio, before its first byte is written) */
     provider_progress_cb cb;       /* may be NULL */
     void *ctx;
 };
@@ -74,6 +76,11 @@ bool download_same_origin(const char *a, const char *b);
  *  starts with base's path (which should end in '/'). Dot segments are
  *  resolved first, so "/a/../b" is not under "/a/". */
 bool download_url_under(const char *url, const char *base);
+
+/** True when the first len bytes of a body can start a WAV ("RIFF"/"RF64"
+ *  … "WAVE") or an MP3 (an ID3 tag or a frame sync): ciphertext (Twilio
+ *  Voice Recording Encryption) or an error page does not. len >= 12. */
+bool download_looks_like_audio(const unsigned char *head, size_t len);
 
 /** If url's last path segment ends in .wav or .mp3 (any case), write that
  *  format in lower case to pformat and return true; else leave it. */

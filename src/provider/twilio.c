@@ -387,6 +387,9 @@ recd_err twilio_fetch(struct fetch_job *j)
     if (err != RECD_OK)
         return err;
     download_req_init(&req, j, j->out->media_url, "media");
+    /* Known from a callback, the recording was never seen in the listing:
+     * ciphertext (encryption_details) is caught by its first bytes. */
+    req.expect_audio = true;
     /* A stored URL elsewhere (or a redirect, see download.c) gets no secrets. */
     if (under_account_recordings(j->cfg, j->out->media_url))
         req.auth = account_auth(j->cfg);

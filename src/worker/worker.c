@@ -177,7 +177,8 @@ static const char *failure_code(recd_err rc, const struct provider_result *res)
 {
     if (rc == RECD_ENOTFOUND)
         return "recording_not_found";
-    if (strcmp(res->error_code, "recording_encrypted") == 0)
+    if (strcmp(res->error_code, "recording_encrypted") == 0 ||
+        strcmp(res->error_code, "recording_not_audio") == 0)
         return res->error_code;
     return "upstream_failed";
 }

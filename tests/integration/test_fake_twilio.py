@@ -149,6 +149,8 @@ def test_encrypted_recordings(fake_provider):
     doc = listing(fp, new_call_sid())
     enc = [r["encryption_details"] for r in doc["recordings"]]
     assert enc[0]["type"] == "rsa-aes" and enc[1]["type"] == "rsa-aes" and enc[2] is None
+    body = media(fp, doc["recordings"][1]["sid"]).body  # ciphertext-like: no RIFF header
+    assert len(body) == 64044 and body[:4] != b"RIFF"
 
 
 def test_storage_on_another_host_refuses_credentials(fake_provider):

@@ -315,6 +315,22 @@ def test_encrypted_recording_is_refused_and_never_cached(fake_provider, recd):
     assert rd.stream(sid, method="HEAD").status == 502
 
 
+def test_encrypted_recording_known_from_its_callback_is_refused(fake_provider, recd):
+    """The callback carries no encryption_details and its URL skips the
+    listing: the ciphertext is recognised by its first bytes instead."""
+    fp = fake_provider(encrypted=True)
+    rd = recd(fp)
+    sid = new_call_sid()
+    assert callback(fp, rd, sid)["status"] == 200
+    r = held(rd, sid, 30)
+    doc = assert_json_error(r, 502, "recording_not_audio")
+    assert "encrypt" in doc["error"]["message"]
+    st = fp.stats(sid)
+    assert st["listing_requests"] == 0 and st["media_requests"] == 1, st
+    assert [f for f in cache_files(rd) if not f.endswith(".db")] == []
+    assert item(rd, sid)["error"]["code"] == "recording_not_audio"
+
+
 # ---------------------------------------------------------------- credentials
 
 def test_credentials_never_sent_to_the_redirect_host(fake_provider, recd):

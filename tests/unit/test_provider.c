@@ -53,8 +53,12 @@ static const struct body B_OTHER = { 4, 70000 };
 static const struct body B_URL = { 5, 50000 };
 static const struct body B_CHUNKED = { 6, 300 * 1024 };
 
+/* Starts like a WAV file: Twilio media must (download_looks_like_audio). */
 static unsigned char body_byte(const struct body *b, size_t i)
 {
+    static const unsigned char riff[12] = "RIFF\x24\x00\x00\x00WAVE";
+    if (i < sizeof(riff))
+        return riff[i];
     return (unsigned char)((i * 31u + (size_t)b->seed * 7u + (i >> 8)) & 0xff);
 }
 
@@ -255,6 +259,10 @@ static enum MHD_Result on_media(struct MHD_Connection *c, const char *name)
         return reply_text(c, 403, "forbidden");
     if (strcmp(name, "RE418.wav") == 0)
         return reply_text(c, 418, "teapot");
+    if (strcmp(name, "REnotaudio.wav") == 0) /* ciphertext, or an HTML page with 200 */
+        return reply_text(c, 200, "\x8f\x1c\xd2 encrypted bytes, not a RIFF header at all");
+    if (strcmp(name, "REshort.wav") == 0)
+        return reply_text(c, 200, "RIFF");
     if (strcmp(name, "REempty200.wav") == 0)
         return reply(c, 200, "", 0, NULL, NULL);
     if (strcmp(name, "REtrunc.wav") == 0)
@@ -575,6 +583,8 @@ static void test_twilio_failures(void **state)
         { "CA403", RECD_EAUTH, "upstream_auth", 403 },
         { "CA418", RECD_EUPSTREAM_PERM, "upstream_error", 418 },
         { "CAempty200", RECD_EUPSTREAM, "upstream_error", 200 },
+        { "CAnotaudio", RECD_EUPSTREAM_PERM, "recording_not_audio", 200 },
+        { "CAshort", RECD_EUPSTREAM_PERM, "recording_not_audio", 200 },
         { "CAtrunc", RECD_ETRUNCATED, "truncated", 200 },
         { "CAloop", RECD_EUPSTREAM_PERM, "upstream_error", 302 },
         { "CAftp", RECD_EUPSTREAM_PERM, "upstream_error", 302 },
@@ -1189,6 +1199,23 @@ static void test_fake_url_bearer(void **state)
     fetch_end(&f);
 }
 
+static void test_looks_like_audio(void **state)
+{
+    static const struct {
+        const char *head;
+        bool audio;
+    } cases[] = {
+        { "RIFF\x24\x00\x00\x00WAVEfmt ", true }, { "RF64\xff\xff\xff\xffWAVEds64", true },
+        { "ID3\x04\x00\x00\x00\x00\x00\x00\x00\x00", true }, { "\xff\xfb\x90\x64\x00\x00\x00\x00\x00\x00\x00\x00", true },
+        { "RIFF\x24\x00\x00\x00AVI LIST", false }, { "<html><body>", false },
+        { "\x8f\x1c\xd2\x00\x00\x00\x00\x00\x00\x00\x00\x00", false }, { "{\"code\":2040", false },
+    };
+    for (size_t i = 0; i < RECD_ARRAY_LEN(cases); i++)
+        if (download_looks_like_audio((const unsigned char *)cases[i].head, 12) != cases[i].audio)
+            fail_msg("case %zu", i);
+    assert_false(download_looks_like_audio((const unsigned char *)"RIFF", 4));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1202,6 +1229,7 @@ int main(void)
         cmocka_unit_test(test_twilio_redirect_drops_credentials),
         cmocka_unit_test(test_twilio_same_host_outside_recordings_gets_no_credentials),
         cmocka_unit_test(test_twilio_paged_listing),
+        cmocka_unit_test(test_looks_like_audio),
         cmocka_unit_test(test_twilio_stored_url_elsewhere_gets_no_credentials),
         cmocka_unit_test(test_twilio_failures),
         cmocka_unit_test(test_twilio_truncated_keeps_what_arrived),

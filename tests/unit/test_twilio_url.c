@@ -14,6 +14,7 @@
 
 #include "proto/twilio_url.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -33,6 +33,7 @@ struct body {
 	uint64_t limit;    /* bytes really sent: size, or size / 2 if truncating */
 	long long rate;    /* bytes per second, 0 = unlimited */
 	long long start_ms; /* monotonic time of the first byte, 0 = not yet */
+	bool scramble;     /* encrypted: ciphertext-like bytes, no RIFF header */
 };
 
 /* A file name "NAME" or "NAME.wav" / "NAME.mp3" with NAME a valid sid. */
@@ -128,6 +129,8 @@ static ssize_t on_read(void *cls, uint64_t pos, char *buf, size_t max)
 			return MHD_CONTENT_READER_END_WITH_ERROR;
 	}
 	fp_audio_fill(b->freq, b->duration_s, pos, (unsigned char *)buf, n);
+	for (size_t i = 0; b->scramble && i < n; i++)
+		buf[i] ^= (char)0xA5; /* Voice Recording Encryption: Twilio serves ciphertext */
 	return (ssize_t)n;
 }
 
@@ -146,6 +149,7 @@ static enum MHD_Result send_audio(struct MHD_Connection *c, struct fp_req *r,
 	b->size = fp_audio_size(b->duration_s);
 	b->limit = k->truncate ? b->size / 2 : b->size;
 	b->rate = k->rate;
+	b->scramble = k->encrypted;
 	struct MHD_Response *resp =
 		MHD_create_response_from_callback(b->size, BLOCK_SIZE, on_read, b, on_body_free);
 	if (resp == NULL) {
