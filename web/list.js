@@ -136,6 +136,11 @@ function failureOf(row) {
   return { text: codeText(code, kind), detail: e.message || row.run?.error_message || '' };
 }
 
+/* The recording is still being processed at the provider: no bytes yet. */
+export function isPending(row) {
+  return row.item?.pending === true || (row.run?.pending === true && !(Number(row.run.bytes_done) > 0));
+}
+
 function renderProgress(row, r) {
   const active = ACTIVE.has(row.item.state) || row.player === 'waiting';
   r.prog.hidden = !active;
@@ -147,7 +152,8 @@ function renderProgress(row, r) {
   if (ratio === null && typeof row.item.progress === 'number' && row.item.progress > 0) ratio = row.item.progress;
   if (ratio === null) {
     r.progress.removeAttribute('value'); // indeterminate
-    r.progText.textContent = t('progress.waiting');
+    // Pending: the provider has not finished post-processing (SPEC §3).
+    r.progText.textContent = isPending(row) ? t('progress.pending') : t('progress.waiting');
   } else {
     r.progress.value = ratio;
     const bytes = total > 0 ? t('progress.bytes', { done: formatBytes(run.bytes_done), total: formatBytes(total) }) : '';

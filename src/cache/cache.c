@@ -408,6 +408,29 @@ static bool rel_path_safe(const char *rel)
     return rel[0] != '\0' && rel[0] != '/' && strstr(rel, "..") == NULL;
 }
 
+/* Files derived from a recording live and die with it (peaks/peaks_file.h). */
+static const char *const sidecar_suffixes[] = { ".peaks" };
+
+static void unlink_with_sidecars(const char *path)
+{
+    unlink(path);
+    for (size_t i = 0; i < RECD_ARRAY_LEN(sidecar_suffixes); i++) {
+        char side[PATH_MAX];
+        int n = snprintf(side, sizeof(side), "%s%s", path, sidecar_suffixes[i]);
+        if (n > 0 && (size_t)n < sizeof(side))
+            unlink(side);
+    }
+}
+
+void cache_retire(struct cache *c, const char *call_sid, const char *rel_path)
+{
+    char path[PATH_MAX];
+    if (call_sid)
+        cache_index_remove(c, call_sid);
+    if (rel_path && rel_path_safe(rel_path) && path_join(path, sizeof(path), c->dir, rel_path))
+        unlink_with_sidecars(path);
+}
+
 struct victim_ctx {
     const char *keep;
     const struct cache_entry *best;
@@ -445,20 +468,6 @@ static struct cache_entry *take_victim(struct cache *c, const char *keep)
     }
     pthread_mutex_unlock(&c->mu);
     return e;
-}
-
-/* Files derived from a recording live and die with it (peaks/peaks_file.h). */
-static const char *const sidecar_suffixes[] = { ".peaks" };
-
-static void unlink_with_sidecars(const char *path)
-{
-    unlink(path);
-    for (size_t i = 0; i < RECD_ARRAY_LEN(sidecar_suffixes); i++) {
-        char side[PATH_MAX];
-        int n = snprintf(side, sizeof(side), "%s%s", path, sidecar_suffixes[i]);
-        if (n > 0 && (size_t)n < sizeof(side))
-            unlink(side);
-    }
 }
 
 size_t cache_evict(struct cache *c, const char *keep_call_sid, cache_evicted_cb cb, void *ctx)

@@ -68,6 +68,11 @@ void cache_index_put(struct cache *c, const struct cache_entry *e);
 bool cache_index_get(struct cache *c, const char *call_sid, struct cache_entry *out);
 /** Drop call_sid from the index (the file is left alone). */
 void cache_index_remove(struct cache *c, const char *call_sid);
+/** A file that no longer holds the call's recording (the provider replaced
+ *  it): drop call_sid's index entry (if call_sid is not NULL) and delete
+ *  the file at rel_path (if not "" and inside the cache directory) and
+ *  the files derived from it (the waveform peaks). */
+void cache_retire(struct cache *c, const char *call_sid, const char *rel_path);
 /** Record a play: updates last_played_ms and remembers it for
  *  cache_drain_played(), even if call_sid is not indexed. */
 void cache_index_touch(struct cache *c, const char *call_sid, int64_t now_ms);

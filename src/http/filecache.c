@@ -72,6 +72,15 @@ void filecache_release(struct filecache *fc, struct open_recording *r)
         unref(fc, r);
 }
 
+void filecache_drop(struct filecache *fc, const char *call_sid)
+{
+    pthread_mutex_lock(&fc->lock);
+    struct open_recording *r = strmap_remove(fc->open, call_sid);
+    pthread_mutex_unlock(&fc->lock);
+    if (r)
+        unref(fc, r);
+}
+
 static bool same_file(const struct cache_entry *a, const struct cache_entry *b)
 {
     return a->size == b->size && a->mtime_ms == b->mtime_ms && strcmp(a->sha256, b->sha256) == 0 &&

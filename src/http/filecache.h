@@ -53,6 +53,9 @@ RECD_MUSTCHECK recd_err filecache_acquire(struct filecache *fc, struct cache *ca
                                           const struct cache_entry *e,
                                           struct open_recording **pout);
 void filecache_release(struct filecache *fc, struct open_recording *r);
+/** Forget call_sid's open file now (its recording was replaced); requests
+ *  already sending it finish with the bytes they started with. */
+void filecache_drop(struct filecache *fc, const char *call_sid);
 /** Add r's file headers (Content-Type, Accept-Ranges, ETag, Last-Modified,
  *  Cache-Control, Content-Disposition) to another response for the same file. */
 void filecache_add_headers(const struct open_recording *r, struct MHD_Response *resp);

@@ -33,6 +33,8 @@ struct http_ctx {
 };
 
 struct request {
+    bool started;              /* the access handler has seen it */
+    char *target;              /* /webhooks/… only: the request target as received */
     enum metrics_route route;
     bool head;
     /* POST bodies, bounded by cfg->max_body_bytes */

@@ -143,12 +143,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 {
     struct http_server *s = cls;
     struct request *req = *con_cls;
-    if (!req) {
-        req = xcalloc(1, sizeof(*req));
+    if (!req->started) {
+        req->started = true;
         req->route = route_of(url);
         req->head = is(method, "HEAD");
         req->wait_applied_s = -1;
-        *con_cls = req;
         const char *code = NULL;
         enum auth_verdict v = auth_check(s->ctx.auth, conn, req->route, url, clock_now_ms() / 1000, &code);
         if (v != AUTH_ALLOW)
@@ -178,6 +177,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
 }
 
+/* Before libmicrohttpd splits off and decodes the query: the request
+ * context is born here so it can keep the target as received, which the
+ * Twilio webhook's signature covers (freed in on_completed). */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    (void)cls;
+    (void)conn;
+    struct request *req = xcalloc(1, sizeof(*req));
+    if (uri && strncmp(uri, "/webhooks/", 10) == 0)
+        req->target = xstrdup(uri);
+    return req;
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
@@ -188,6 +200,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (!req)
         return;
     RECD_ASSERT(!req->waiter._held);
+    free(req->target);
     free(req->body);
     free(req);
     *con_cls = NULL;
@@ -267,6 +280,7 @@ struct http_server *http_start(const struct http_ctx *h, char *err, size_t errle
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONNECTION_MEMORY,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096u,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
         MHD_OPTION_END);
     if (!s->daemon) {
         snprintf(err, errlen, "cannot listen on %s (address in use or not available)", h->cfg->listen);

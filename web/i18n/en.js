@@ -41,6 +41,7 @@ export default {
 
   'progress.bytes': '{done} of {total}',
   'progress.waiting': 'Waiting for the provider…',
+  'progress.pending': 'Twilio is still processing this recording',
   'progress.attempt': 'attempt {n}',
 
   'player.checking': 'Preparing…',

@@ -41,6 +41,7 @@ export default {
 
   'progress.bytes': '{done} מתוך {total}',
   'progress.waiting': 'ממתין לספק…',
+  'progress.pending': 'Twilio עדיין מעבדת את ההקלטה הזו',
   'progress.attempt': 'ניסיון {n}',
 
   'player.checking': 'מכין…',
