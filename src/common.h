@@ -28,6 +28,8 @@ typedef enum recd_err {
     RECD_EAUTH,        /* provider rejected our credentials */
     RECD_EAGAIN,       /* nothing to do right now */
     RECD_ENOTSUP,      /* feature not compiled or not configured */
+    RECD_EPENDING,     /* the provider has it but is not done with it yet */
+    RECD_ESTALE,       /* what the caller acted on was replaced meanwhile */
 } recd_err;
 
 /** Human text for an error code; a static string, never NULL. */

@@ -64,6 +64,7 @@ static const struct option_def options[] = {
     { "backoff-max-ms", OPT_I64, F(backoff_max_ms), "60000", 1, 3600000, SW, "longest retry delay" },
     { "negative-ttl", OPT_INT, F(negative_ttl_s), "300", 0, 86400 * 30, SW | SCOPE_DB, "seconds a provider 404 is remembered" },
     { "failure-cooldown", OPT_INT, F(failure_cooldown_s), "60", 0, 86400, SW | SCOPE_DB, "seconds a failed fetch answers 502 before a new run" },
+    { "pending-timeout", OPT_INT, F(pending_timeout_s), "900", 0, 86400, SW, "seconds a run waits while the provider is still processing the recording (checked at 2, 4, 8… up to every 30 s; its callback ends the wait at once)" },
     { "provider", OPT_STR, F(provider), "twilio", 0, 0, SW | LIVE, "twilio | url" },
     { "twilio-account-sid", OPT_STR, F(twilio_account_sid), NULL, 0, 0, SW | LIVE, "Twilio account SID (AC...)" },
     { "twilio-api-base", OPT_STR, F(twilio_api_base), "https://api.twilio.com", 0, 0, SW | LIVE, "Twilio REST base URL" },

@@ -57,6 +57,7 @@ struct config {
     int64_t backoff_max_ms;
     int negative_ttl_s;
     int failure_cooldown_s;
+    int pending_timeout_s;     /* wait this long for the provider's processing */
     /* provider */
     char *provider;            /* "twilio" | "url" */
     char *twilio_account_sid;

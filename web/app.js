@@ -3,13 +3,17 @@
  * app.js — wires the recordings screen together: language, the list and
  * its filters, one player (so only one recording plays at a time), and
  * progress polling for rows being fetched. Owns no rendering itself
- * beyond the status line and the now-playing bar. Main thread only.
+ * beyond the status line and the now-playing bar, whose waveform and
+ * listening controls are waveform.js and controls.js. Main thread only.
  */
 import { createPlayer } from './player.js';
 import { createList } from './list.js';
 import { createPoller } from './progress.js';
+import { createWaveform } from './waveform.js';
+import { createControls } from './controls.js';
+import { normalizeQuery } from './phone.js';
 import * as api from './api.js';
-import { t, pickLanguage, setLanguage, currentLanguage, applyTo, STORAGE_KEY } from './i18n.js';
+import { t, pickLanguage, setLanguage, currentLanguage, applyTo, formatDuration, STORAGE_KEY } from './i18n.js';
 
 const PAGE_SIZE = 25;
 const SEARCH_DEBOUNCE_MS = 300;
@@ -30,6 +34,16 @@ const dom = {
   nowState: $('now-state'),
   audio: $('audio'),
   stop: $('stop'),
+  wave: $('wave'),
+  controls: {
+    toggle: $('toggle'),
+    toggleLabel: $('toggle-label'),
+    back: $('back'),
+    forward: $('forward'),
+    speed: $('speed'),
+    download: $('download'),
+    time: $('time'),
+  },
 };
 
 /* ---- player ------------------------------------------------------------ */
@@ -49,10 +63,33 @@ function onPlayerState(ev) {
   if (['waiting', 'playing', 'error'].includes(ev.state) && ev.from !== 'paused') {
     announce(t('player.announce', { state: t(`player.${ev.state}`), sid: ev.callSid }));
   }
+  followInBar(ev);
   renderNow();
 }
 
+/* The bar's waveform and controls follow the recording being played. The
+ * waveform is asked for once the player has audio (ready: bytes landed),
+ * so it never polls for a recording still queued at the provider. */
+function followInBar({ state, callSid }) {
+  if (state === 'idle' || state === 'error' || !callSid) {
+    waveform.clear();
+    controls.setRecording(null);
+    return;
+  }
+  controls.setRecording(callSid);
+  if (CHECKING.has(state)) waveform.clear();
+  else waveform.load(callSid, { direction: list.item(callSid)?.direction ?? null });
+}
+
 const player = createPlayer({ audio: dom.audio, onState: onPlayerState });
+const waveform = createWaveform({ root: dom.wave, audio: dom.audio, t, formatTime: formatDuration });
+const controls = createControls({
+  audio: dom.audio,
+  els: dom.controls,
+  t,
+  formatTime: formatDuration,
+  onToggle: () => (playing.state === 'playing' ? player.pause() : playing.callSid && player.play(playing.callSid)),
+});
 
 function renderNow() {
   const { state, callSid, error } = playing;
@@ -204,16 +241,18 @@ function chooseLanguage(lang, { persist = false } = {}) {
     b.setAttribute('aria-pressed', String(b.dataset.lang === currentLanguage()));
   }
   list.relabel();
+  waveform.relabel();
+  controls.relabel();
   renderNow();
   renderStatus();
 }
 
 /* ---- wiring ---------------------------------------------------------------- */
 
-dom.q.addEventListener('input', () => setQuery({ q: dom.q.value.trim() }, { debounce: true }));
+dom.q.addEventListener('input', () => setQuery({ q: normalizeQuery(dom.q.value) }, { debounce: true }));
 dom.filters.addEventListener('submit', (ev) => {
   ev.preventDefault();
-  setQuery({ q: dom.q.value.trim() });
+  setQuery({ q: normalizeQuery(dom.q.value) });
 });
 dom.state.addEventListener('change', () => setQuery({ status: dom.state.value }));
 dom.more.addEventListener('click', () => {
@@ -233,6 +272,7 @@ load({ reset: true });
 // For tests and debugging from the console: read-only views of the state.
 window.recd = Object.freeze({
   player,
+  waveform,
   get playing() {
     return playing;
   },

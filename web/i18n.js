@@ -47,6 +47,11 @@ export function t(key, params = {}) {
   return s.replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m));
 }
 
+/** True if key has a string (in the current language or English). */
+export function has(key) {
+  return Object.hasOwn(TABLES[lang], key) || Object.hasOwn(TABLES.en, key);
+}
+
 /** Seconds as m:ss (h:mm:ss past an hour); null/invalid → em dash. */
 export function formatDuration(seconds) {
   if (seconds == null || !Number.isFinite(Number(seconds)) || seconds < 0) return t('meta.unknown');

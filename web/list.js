@@ -6,7 +6,8 @@
  * the server's item (+ newest run) with the player's state for that sid.
  * Main thread only.
  */
-import { t, formatDate, formatDuration, formatBytes, formatPercent } from './i18n.js';
+import { t, has, formatDate, formatDuration, formatBytes, formatPercent } from './i18n.js';
+import { formatPhone } from './phone.js';
 
 const ACTIVE = new Set(['queued', 'running']);
 const LOADING = new Set(['checking', 'waiting', 'ready']);
@@ -24,9 +25,13 @@ function el(tag, props = {}, ...children) {
 }
 
 function buildRow(sid) {
+  // The button's name is its visible word plus the recording, so what a
+  // speech-input user says ("Play") is part of the name (WCAG 2.5.3).
   const label = el('span', { class: 'label' });
-  const btn = el('button', { type: 'button', class: 'play' }, el('span', { class: 'icon', 'aria-hidden': 'true' }), label);
+  const btnSuffix = el('span', { class: 'visually-hidden' });
+  const btn = el('button', { type: 'button', class: 'play' }, el('span', { class: 'icon', 'aria-hidden': 'true' }), label, btnSuffix);
   const sidEl = el('span', { class: 'sid', dir: 'ltr', translate: 'no' }, sid);
+  const call = buildCall();
   // Numbers sit in ltr <bdi>s; the spans around them keep the page direction
   // so the separators between them land on the right side in Hebrew too.
   const time = el('time');
@@ -39,18 +44,79 @@ function buildRow(sid) {
   const progText = el('span', { class: 'prog-text' });
   const prog = el('div', { class: 'prog', hidden: true }, progress, progText);
   const errText = el('span', { class: 'err-text' });
-  const errDetail = el('span', { class: 'err-detail', dir: 'auto' });
+  // The server's message is English whatever the page's language: say so.
+  const errDetail = el('span', { lang: 'en', dir: 'ltr' });
+  const errDetailLabel = el('span');
+  const errDetailWrap = el('span', { class: 'err-detail', hidden: true }, errDetailLabel, ' ', errDetail);
   const retry = el('button', { type: 'button', class: 'retry', hidden: true });
-  const err = el('div', { class: 'err', hidden: true }, el('p', {}, errText, ' ', errDetail), retry);
+  const err = el('div', { class: 'err', hidden: true }, el('p', {}, errText, ' ', errDetailWrap), retry);
   const li = el(
     'li',
     { class: 'rec', dataset: { sid } },
     btn,
-    el('div', { class: 'main' }, sidEl, el('span', { class: 'meta' }, time, dur, size)),
+    el('div', { class: 'main' }, sidEl, call.root, el('span', { class: 'meta' }, time, dur, size)),
     badge,
     el('div', { class: 'detail' }, prog, err),
   );
-  return { li, btn, label, time, dur, durText, size, sizeText, badge, prog, progress, progText, err, errText, errDetail, retry };
+  return { li, btn, label, btnSuffix, call, time, dur, durText, size, sizeText, badge, prog, progress, progText, err, errText, errDetail, errDetailLabel, errDetailWrap, retry };
+}
+
+/* Who called whom: direction, numbers (isolated ltr), agent, labels. */
+function buildCall() {
+  const dir = el('span', { class: 'dir' });
+  const from = el('bdi', { dir: 'ltr', class: 'num', translate: 'no' });
+  const to = el('bdi', { dir: 'ltr', class: 'num', translate: 'no' });
+  const parties = el('span', { class: 'parties' });
+  const agent = el('bdi', { dir: 'auto' });
+  const agentWrap = el('span', { class: 'agent' }, agent);
+  const labels = el('span', { class: 'labels' });
+  const root = el('span', { class: 'call', hidden: true }, dir, parties, agentWrap, labels);
+  return { root, dir, from, to, parties, agent, agentWrap, labels };
+}
+
+/* Fields from older servers or recordings registered without details are
+ * simply absent: each part shows only when there is something to show. */
+function renderCall(c, item) {
+  const direction = typeof item.direction === 'string' ? item.direction : '';
+  const dirKey = direction.startsWith('inbound') ? 'inbound' : direction.startsWith('outbound') ? 'outbound' : null;
+  c.dir.hidden = !dirKey;
+  c.dir.dataset.direction = dirKey ?? '';
+  c.dir.textContent = dirKey ? t(`call.direction.${dirKey}`) : '';
+
+  const from = formatPhone(item.from);
+  const to = formatPhone(item.to);
+  c.from.textContent = from;
+  c.to.textContent = to;
+  c.from.title = item.from ?? '';
+  c.to.title = item.to ?? '';
+  if (from && to) {
+    // "{from} → {to}" with each number in its own ltr <bdi>
+    const [before, mid, after] = t('call.fromTo').split(/\{from\}|\{to\}/);
+    c.parties.replaceChildren(before ?? '', c.from, mid ?? '', c.to, after ?? '');
+    c.parties.removeAttribute('title');
+  } else {
+    c.parties.replaceChildren(...(from ? [`${t('call.from')} `, c.from] : to ? [`${t('call.to')} `, c.to] : []));
+  }
+  c.parties.hidden = !from && !to;
+
+  const agent = typeof item.agent === 'string' ? item.agent.trim() : '';
+  c.agent.textContent = agent;
+  c.agentWrap.title = t('call.agent');
+  c.agentWrap.hidden = !agent;
+
+  const labels = Array.isArray(item.labels) ? item.labels.filter((l) => typeof l === 'string' && l.trim()) : [];
+  c.labels.replaceChildren(...labels.map((l) => el('bdi', { class: 'chip', dir: 'auto' }, l)));
+  c.labels.title = t('call.labels');
+  c.labels.hidden = labels.length === 0;
+
+  c.root.hidden = c.dir.hidden && c.parties.hidden && c.agentWrap.hidden && c.labels.hidden;
+}
+
+/* A failure in the page's language from its code; the server's own
+ * (English) message is only a detail. */
+function codeText(code, kind) {
+  if (code && has(`code.${code}`)) return t(`code.${code}`);
+  return t(`error.${kind}`);
 }
 
 /* The failure to show for a row, or null: the player's own error wins. */
@@ -58,15 +124,21 @@ function failureOf(row) {
   if (row.player === 'error' && row.playerError) {
     const e = row.playerError;
     const detail = e.kind === 'upstream' && e.message ? e.message : '';
-    return { text: t(`error.${e.kind}`), detail };
+    return { text: codeText(e.code, e.kind), detail };
   }
   const state = row.item.state;
   if (row.notice) return { text: row.notice, detail: '' };
   if (state === 'missing') return { text: t('error.not_found'), detail: '' };
   if (state !== 'failed') return null;
   const e = row.item.error || {};
-  const text = e.code === 'recording_not_found' ? t('error.not_found') : t('error.upstream');
-  return { text, detail: e.message || row.run?.error_message || '' };
+  const code = e.code || row.run?.error_code || null;
+  const kind = code === 'recording_not_found' ? 'not_found' : 'upstream';
+  return { text: codeText(code, kind), detail: e.message || row.run?.error_message || '' };
+}
+
+/* The recording is still being processed at the provider: no bytes yet. */
+export function isPending(row) {
+  return row.item?.pending === true || (row.run?.pending === true && !(Number(row.run.bytes_done) > 0));
 }
 
 function renderProgress(row, r) {
@@ -80,7 +152,8 @@ function renderProgress(row, r) {
   if (ratio === null && typeof row.item.progress === 'number' && row.item.progress > 0) ratio = row.item.progress;
   if (ratio === null) {
     r.progress.removeAttribute('value'); // indeterminate
-    r.progText.textContent = t('progress.waiting');
+    // Pending: the provider has not finished post-processing (SPEC §3).
+    r.progText.textContent = isPending(row) ? t('progress.pending') : t('progress.waiting');
   } else {
     r.progress.value = ratio;
     const bytes = total > 0 ? t('progress.bytes', { done: formatBytes(run.bytes_done), total: formatBytes(total) }) : '';
@@ -101,12 +174,16 @@ function render(row) {
   const loading = LOADING.has(row.player);
   const verb = playing ? 'pause' : loading ? 'loading' : 'play';
   r.label.textContent = t(`action.${verb}`);
-  r.btn.setAttribute('aria-label', t(`aria.${verb}`, { sid }));
+  r.btnSuffix.textContent = t('row.suffix', { sid });
   r.btn.dataset.action = playing ? 'pause' : 'play';
   r.btn.setAttribute('aria-busy', String(loading));
 
-  r.time.dateTime = item.created_at || '';
-  r.time.textContent = formatDate(item.created_at);
+  // When the call started (local time) if known, else when recd learned of it.
+  const when = item.started_at || item.created_at;
+  r.time.dateTime = when || '';
+  r.time.textContent = formatDate(when);
+  r.time.title = item.started_at ? t('call.started') : '';
+  renderCall(r.call, item);
   r.durText.textContent = formatDuration(item.duration_s);
   r.dur.title = t('meta.duration');
   r.sizeText.textContent = item.size_bytes ? formatBytes(item.size_bytes) : '';
@@ -121,7 +198,9 @@ function render(row) {
   const failure = failureOf(row);
   r.err.hidden = !failure;
   r.errText.textContent = failure?.text ?? '';
-  r.errDetail.textContent = failure?.detail ? t('error.detail', { message: failure.detail }) : '';
+  r.errDetailLabel.textContent = failure?.detail ? t('error.serverSaid') : '';
+  r.errDetail.textContent = failure?.detail ?? '';
+  r.errDetailWrap.hidden = !failure?.detail;
   const canRetry = state === 'failed' && !loading && !playing;
   r.retry.hidden = !canRetry;
   r.retry.textContent = t('action.retry');

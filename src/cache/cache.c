@@ -408,6 +408,29 @@ static bool rel_path_safe(const char *rel)
     return rel[0] != '\0' && rel[0] != '/' && strstr(rel, "..") == NULL;
 }
 
+/* Files derived from a recording live and die with it (peaks/peaks_file.h). */
+static const char *const sidecar_suffixes[] = { ".peaks" };
+
+static void unlink_with_sidecars(const char *path)
+{
+    unlink(path);
+    for (size_t i = 0; i < RECD_ARRAY_LEN(sidecar_suffixes); i++) {
+        char side[PATH_MAX];
+        int n = snprintf(side, sizeof(side), "%s%s", path, sidecar_suffixes[i]);
+        if (n > 0 && (size_t)n < sizeof(side))
+            unlink(side);
+    }
+}
+
+void cache_retire(struct cache *c, const char *call_sid, const char *rel_path)
+{
+    char path[PATH_MAX];
+    if (call_sid)
+        cache_index_remove(c, call_sid);
+    if (rel_path && rel_path_safe(rel_path) && path_join(path, sizeof(path), c->dir, rel_path))
+        unlink_with_sidecars(path);
+}
+
 struct victim_ctx {
     const char *keep;
     const struct cache_entry *best;
@@ -454,7 +477,7 @@ size_t cache_evict(struct cache *c, const char *keep_call_sid, cache_evicted_cb 
     while ((e = take_victim(c, keep_call_sid)) != NULL) {
         char path[PATH_MAX];
         if (rel_path_safe(e->rel_path) && path_join(path, sizeof(path), c->dir, e->rel_path))
-            unlink(path);
+            unlink_with_sidecars(path);
         if (cb)
             cb(e->call_sid, ctx);
         free(e);

@@ -5,6 +5,9 @@
  * Layout: <dir>/<xx>/<call_sid>.<format>, xx = the first two hex chars of
  * sha256(call_sid) (256 shards); downloads in progress live in <dir>/tmp/
  * as *.part files, each flock()ed by the process writing it.
+ * Files derived from a recording sit beside it as <final path>.<suffix>
+ * (its waveform: <call_sid>.<format>.peaks, see peaks/peaks_file.h) and
+ * are removed with it.
  * Invariant: a file at a final path is always complete — it only ever
  * appears there by rename() of an fsynced temp file.
  *
@@ -65,6 +68,11 @@ void cache_index_put(struct cache *c, const struct cache_entry *e);
 bool cache_index_get(struct cache *c, const char *call_sid, struct cache_entry *out);
 /** Drop call_sid from the index (the file is left alone). */
 void cache_index_remove(struct cache *c, const char *call_sid);
+/** A file that no longer holds the call's recording (the provider replaced
+ *  it): drop call_sid's index entry (if call_sid is not NULL) and delete
+ *  the file at rel_path (if not "" and inside the cache directory) and
+ *  the files derived from it (the waveform peaks). */
+void cache_retire(struct cache *c, const char *call_sid, const char *rel_path);
 /** Record a play: updates last_played_ms and remembers it for
  *  cache_drain_played(), even if call_sid is not indexed. */
 void cache_index_touch(struct cache *c, const char *call_sid, int64_t now_ms);
@@ -80,7 +88,7 @@ int64_t cache_total_bytes(struct cache *c);
 typedef void (*cache_evicted_cb)(const char *call_sid, void *ctx);
 /** While the total exceeds max_bytes, drop the least recently played entry
  *  (by last_played_ms, then mtime_ms) other than keep_call_sid (may be
- *  NULL): remove it from the index, unlink its file, then call cb (may be
+ *  NULL): remove it from the index, unlink its file and sidecars, then call cb (may be
  *  NULL) outside the lock. Returns the number evicted. */
 size_t cache_evict(struct cache *c, const char *keep_call_sid, cache_evicted_cb cb, void *ctx);
 

@@ -329,6 +329,7 @@ static bool start_services(struct app *a, bool with_http)
         .workers = a->cfg.workers, .lease_ms = (int64_t)a->cfg.lease_s * 1000,
         .max_attempts = a->cfg.max_attempts, .backoff_base_ms = a->cfg.backoff_base_ms,
         .backoff_max_ms = a->cfg.backoff_max_ms,
+        .pending_timeout_ms = (int64_t)a->cfg.pending_timeout_s * 1000,
     };
     struct worker_deps wd = {
         .store = a->store, .cache = a->cache, .live = a->live, .metrics = a->metrics,

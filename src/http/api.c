@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * api.c — JSON endpoints over the store. Read endpoints go straight to the
- * store; the fetch endpoint takes the same dedup path as /stream.
+ * store; the fetch endpoint takes the same dedup path as /stream; the
+ * waveform (/peaks) lives in peaks.c.
  */
 #include "http/api.h"
 #include "http/reply.h"
@@ -233,6 +234,10 @@ enum MHD_Result api_handle(const struct http_ctx *h, struct MHD_Connection *conn
         if (req->route == ROUTE_API_FETCH)
             return post ? fetch_recording(h, conn, req, sid) : reply_method_not_allowed(h, conn, req, "POST");
         return get ? get_recording(h, conn, req, sid) : reply_method_not_allowed(h, conn, req, "GET, HEAD");
+    case ROUTE_API_PEAKS:
+        if (!sid_from_url(url, sid, sizeof(sid)))
+            return reply_error(h, conn, req, 400, "invalid_call_sid", "call_sid must match ^[A-Za-z0-9_-]{1,64}$");
+        return get ? api_peaks(h, conn, req, sid) : reply_method_not_allowed(h, conn, req, "GET, HEAD");
     case ROUTE_API_RUNS:
         return get ? list_runs(h, conn, req) : reply_method_not_allowed(h, conn, req, "GET, HEAD");
     case ROUTE_WEBHOOK:

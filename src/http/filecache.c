@@ -72,6 +72,15 @@ void filecache_release(struct filecache *fc, struct open_recording *r)
         unref(fc, r);
 }
 
+void filecache_drop(struct filecache *fc, const char *call_sid)
+{
+    pthread_mutex_lock(&fc->lock);
+    struct open_recording *r = strmap_remove(fc->open, call_sid);
+    pthread_mutex_unlock(&fc->lock);
+    if (r)
+        unref(fc, r);
+}
+
 static bool same_file(const struct cache_entry *a, const struct cache_entry *b)
 {
     return a->size == b->size && a->mtime_ms == b->mtime_ms && strcmp(a->sha256, b->sha256) == 0 &&
@@ -85,6 +94,7 @@ void filecache_add_headers(const struct open_recording *r, struct MHD_Response *
     MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, r->etag);
     MHD_add_response_header(resp, MHD_HTTP_HEADER_LAST_MODIFIED, r->last_modified);
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "private");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, r->disposition);
 }
 
 /* Open e's file and build its 200 response; one reference, the caller's. */
@@ -105,7 +115,11 @@ static recd_err open_recording_new(struct cache *cache, const struct cache_entry
     r->fd = fd;
     r->size = size;
     r->mtime_ms = mtime_ms;
-    r->content_type = strcmp(e->format, "mp3") == 0 ? "audio/mpeg" : "audio/wav";
+    bool mp3 = strcmp(e->format, "mp3") == 0;
+    r->content_type = mp3 ? "audio/mpeg" : "audio/wav";
+    /* call_sid is [A-Za-z0-9_-]: safe inside the quotes as it is. A save or
+     * a download link names the file after the call. */
+    snprintf(r->disposition, sizeof(r->disposition), "inline; filename=\"%s.%s\"", e->call_sid, mp3 ? "mp3" : "wav");
     snprintf(r->etag, sizeof(r->etag), "\"%.32s-%" PRIx64 "\"", e->sha256, (uint64_t)size);
     clock_format_http(mtime_ms, r->last_modified, sizeof(r->last_modified));
     r->full = full;

@@ -30,6 +30,7 @@ struct open_recording {
     const char *content_type;   /* static string */
     char etag[80];
     char last_modified[40];
+    char disposition[96];       /* inline; filename="<call_sid>.<ext>" (SPEC §2) */
     struct MHD_Response *full;  /* 200 with every file header; queue, never destroy */
     /* private */
     struct cache_entry _entry;
@@ -52,8 +53,11 @@ RECD_MUSTCHECK recd_err filecache_acquire(struct filecache *fc, struct cache *ca
                                           const struct cache_entry *e,
                                           struct open_recording **pout);
 void filecache_release(struct filecache *fc, struct open_recording *r);
+/** Forget call_sid's open file now (its recording was replaced); requests
+ *  already sending it finish with the bytes they started with. */
+void filecache_drop(struct filecache *fc, const char *call_sid);
 /** Add r's file headers (Content-Type, Accept-Ranges, ETag, Last-Modified,
- *  Cache-Control) to another response for the same file. */
+ *  Cache-Control, Content-Disposition) to another response for the same file. */
 void filecache_add_headers(const struct open_recording *r, struct MHD_Response *resp);
 
 #endif

@@ -38,6 +38,8 @@ struct request {
     /* the settings generation this request started with (auth, limits),
      * held until it completes; live->auth is never NULL */
     const struct live_settings *live;
+    bool started;              /* the access handler has seen it */
+    char *target;              /* /webhooks/… only: the request target as received */
     enum metrics_route route;
     bool head;
     /* POST bodies, bounded by cfg->max_body_bytes */

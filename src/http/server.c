@@ -62,6 +62,8 @@ static enum metrics_route route_of(const char *url)
         return ROUTE_API_RECORDINGS;
     if (strncmp(url, "/api/recordings/", 16) == 0) {
         const char *slash = strchr(url + 16, '/');
+        if (slash && strcmp(slash, "/peaks") == 0)
+            return ROUTE_API_PEAKS;
         return slash && strcmp(slash, "/fetch") == 0 ? ROUTE_API_FETCH : ROUTE_API_RECORDING;
     }
     if (strcmp(url, "/api/runs") == 0)
@@ -144,13 +146,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 {
     struct http_server *s = cls;
     struct request *req = *con_cls;
-    if (!req) {
-        req = xcalloc(1, sizeof(*req));
+    if (!req->started) {
+        req->started = true;
         req->live = live_acquire(s->ctx.live);
         req->route = route_of(url);
         req->head = is(method, "HEAD");
         req->wait_applied_s = -1;
-        *con_cls = req;
         atomic_fetch_add(&s->inflight, 1);
         if ((unsigned)req->live->connection_timeout_s != s->start_timeout_s)
             MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT,
@@ -176,11 +177,25 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     case ROUTE_API_RECORDING:
     case ROUTE_API_FETCH:
     case ROUTE_API_RUNS:
+    case ROUTE_API_PEAKS:
     case ROUTE_WEBHOOK:
         return api_handle(&s->ctx, conn, req, url, method);
     default:
         return route_get(s, conn, req, url, method);
     }
+}
+
+/* Before libmicrohttpd splits off and decodes the query: the request
+ * context is born here so it can keep the target as received, which the
+ * Twilio webhook's signature covers (freed in on_completed). */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    (void)cls;
+    (void)conn;
+    struct request *req = xcalloc(1, sizeof(*req));
+    if (uri && strncmp(uri, "/webhooks/", 10) == 0)
+        req->target = xstrdup(uri);
+    return req;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -193,11 +208,14 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (!req)
         return;
     RECD_ASSERT(!req->waiter._held);
-    live_release(s->ctx.live, req->live);
+    free(req->target);
+    if (req->live) { /* the access handler saw it */
+        live_release(s->ctx.live, req->live);
+        atomic_fetch_sub(&s->inflight, 1);
+    }
     free(req->body);
     free(req);
     *con_cls = NULL;
-    atomic_fetch_sub(&s->inflight, 1);
 }
 
 static bool parse_listen(const char *listen, struct sockaddr_in *sa, char *err, size_t errlen)
@@ -274,6 +292,7 @@ struct http_server *http_start(const struct http_ctx *h, char *err, size_t errle
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONNECTION_MEMORY,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096u,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
         MHD_OPTION_END);
     if (!s->daemon) {
         snprintf(err, errlen, "cannot listen on %s (address in use or not available)", h->cfg->listen);

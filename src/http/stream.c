@@ -156,6 +156,19 @@ static bool try_serve(const struct http_ctx *h, struct MHD_Connection *conn, str
     return true;
 }
 
+/* A failure the provider explained keeps its own code (an encrypted
+ * recording, media that is not audio, one still processing at
+ * --pending-timeout); others are the generic upstream_failed. */
+static const char *failed_code(const struct run_view *v)
+{
+    static const char *const own[] = { "recording_encrypted", "recording_not_audio",
+                                       "recording_pending_timeout" };
+    for (size_t i = 0; i < RECD_ARRAY_LEN(own); i++)
+        if (strcmp(v->error_code, own[i]) == 0)
+            return own[i];
+    return "upstream_failed";
+}
+
 enum MHD_Result stream_reply_run(const struct http_ctx *h, struct MHD_Connection *conn,
                                  struct request *req, const struct run_view *v)
 {
@@ -165,15 +178,16 @@ enum MHD_Result stream_reply_run(const struct http_ctx *h, struct MHD_Connection
     if (v->answer == ANSWER_FAILED) {
         char ra[24];
         snprintf(ra, sizeof(ra), "%" PRId64, (v->retry_after_ms + 999) / 1000);
-        json_t *body = json_pack("{s:{s:s,s:s}}", "error", "code", "upstream_failed", "message",
+        json_t *body = json_pack("{s:{s:s,s:s}}", "error", "code", failed_code(v), "message",
                                  v->error_message[0] ? v->error_message : "fetching the recording failed");
         struct MHD_Response *resp = reply_json_response(body);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, ra);
         add_wait_header(resp, req);
         return reply_queue(h, conn, req, 502, resp);
     }
-    const char *status = run_status_name(v->run.status);
-    int64_t retry_ms = v->run.status == RUN_RUNNING ? 1000 : 2000;
+    /* Pending: the provider is still processing the recording (SPEC §3). */
+    const char *status = v->run.pending ? "pending" : run_status_name(v->run.status);
+    int64_t retry_ms = v->run.pending ? 5000 : v->run.status == RUN_RUNNING ? 1000 : 2000;
     json_t *body = json_pack("{s:s,s:s,s:i,s:I,s:I,s:I}", "call_sid", req->call_sid, "status", status,
                              "attempt", v->run.attempt, "bytes_done", (json_int_t)v->run.bytes_done,
                              "bytes_total", (json_int_t)v->run.bytes_total, "retry_after_ms",

@@ -50,6 +50,10 @@ json_t *recording_json_item_new(const struct store_recording *rec, double progre
         error = json_pack("{s:o,s:o}", "code", text_new(rec->error_code), "message",
                           text_new(rec->error_message));
     json_object_set_new(o, "error", error);
+    /* Waiting for the provider to finish processing (SPEC §3): the state
+     * stays queued/running, this says why nothing is arriving yet. */
+    bool active = rec->state == REC_QUEUED || rec->state == REC_RUNNING;
+    json_object_set_new(o, "pending", json_boolean(active && strcmp(rec->error_code, STORE_PENDING_CODE) == 0));
     return o;
 }
 
@@ -69,6 +73,10 @@ json_t *recording_json_run_new(const struct store_run *run)
     json_object_set_new(o, "started_at", time_or_null(run->started_at));
     json_object_set_new(o, "finished_at", time_or_null(run->finished_at));
     json_object_set_new(o, "next_attempt_at", time_or_null(run->next_attempt_at));
+    json_object_set_new(o, "recording_sid", string_or_null(run->recording_sid));
+    bool active = run->status == RUN_QUEUED || run->status == RUN_RUNNING;
+    json_object_set_new(o, "pending", json_boolean(active && run->pending_since && !run->bytes_done));
+    json_object_set_new(o, "pending_since", time_or_null(run->pending_since));
     return o;
 }
 

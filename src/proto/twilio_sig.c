@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * twilio_sig.c — Twilio request validation: HMAC-SHA1 keyed with the auth
- * token over the public URL followed by every POST parameter as key+value,
- * sorted by key. Equal keys are ordered by value so the result does not
- * depend on body order. The MAC is streamed, so no concatenation buffer
- * is built. Pure: any thread (OpenSSL 3 is thread-safe after init).
+ * token over the URL followed by every POST parameter as key+value, the way
+ * the official helper libraries build it (twilio-node webhooks.ts
+ * getExpectedTwilioSignature): keys sorted, the values of a repeated key
+ * sorted after it, an identical key=value pair counted once. Sorting is by
+ * UTF-16 code units, as JavaScript's and Java's string sorts are. The MAC is
+ * streamed, so no concatenation buffer is built. Pure: any thread (OpenSSL 3
+ * is thread-safe after init).
  */
 #include "proto/twilio_sig.h"
 
@@ -18,12 +21,36 @@
 
 #define SHA1_LEN 20
 
+/* UTF-8 bytes compare in code point order; UTF-16 code units differ from
+ * that only between U+E000..U+FFFF (lead byte EE/EF) and supplementary
+ * characters (F0..F4), which UTF-16 sorts first (surrogates are D800..DFFF).
+ * The first differing byte decides: equal prefixes leave both strings at
+ * the same place in the same kind of sequence. */
+int twilio_utf16_cmp(const char *a, const char *b)
+{
+    const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
+    while (*x && *x == *y) {
+        x++;
+        y++;
+    }
+    if (*x >= 0xF0 && (*y == 0xEE || *y == 0xEF))
+        return -1;
+    if (*y >= 0xF0 && (*x == 0xEE || *x == 0xEF))
+        return 1;
+    return (int)*x - (int)*y;
+}
+
 static int pair_cmp(const void *a, const void *b)
 {
     const struct form_pair *x = *(const struct form_pair *const *)a;
     const struct form_pair *y = *(const struct form_pair *const *)b;
-    int c = strcmp(x->key, y->key);
-    return c != 0 ? c : strcmp(x->value, y->value);
+    int c = twilio_utf16_cmp(x->key, y->key);
+    return c != 0 ? c : twilio_utf16_cmp(x->value, y->value);
+}
+
+static bool same_pair(const struct form_pair *x, const struct form_pair *y)
+{
+    return strcmp(x->key, y->key) == 0 && strcmp(x->value, y->value) == 0;
 }
 
 static bool mac_str(EVP_MAC_CTX *ctx, const char *s)
@@ -49,6 +76,8 @@ static bool hmac_sha1(const char *key, const char *url, const struct form_pair *
     if (!mac_str(ctx, url))
         goto out;
     for (size_t i = 0; i < n; i++) {
+        if (i > 0 && same_pair(sorted[i - 1], sorted[i]))
+            continue; /* the helpers build a Set of each key's values */
         if (!mac_str(ctx, sorted[i]->key) || !mac_str(ctx, sorted[i]->value))
             goto out;
     }
@@ -88,4 +117,14 @@ bool twilio_signature_valid(const char *auth_token, const char *url,
     /* The length is public (always 28); only the bytes need constant time. */
     return len > 0 && strnlen(header_sig, TWILIO_SIG_LEN) == len &&
            CRYPTO_memcmp(want, header_sig, len) == 0;
+}
+
+bool twilio_request_valid(const char *auth_token, const struct twilio_urls *urls,
+                          const struct form_pair *pairs, size_t n, const char *header_sig)
+{
+    bool ok = false;
+    /* Every spelling is tried, so the time taken does not say which matched. */
+    for (size_t i = 0; urls && i < urls->n; i++)
+        ok |= twilio_signature_valid(auth_token, urls->url[i], pairs, n, header_sig);
+    return ok;
 }

@@ -30,7 +30,9 @@
 #define PROGRESS_MS 250
 #define MAX_REDIRECTS 5L
 
-enum stop_reason { STOP_NONE = 0, STOP_STATUS, STOP_TOOBIG, STOP_IO, STOP_LEASE };
+enum stop_reason { STOP_NONE = 0, STOP_STATUS, STOP_TOOBIG, STOP_IO, STOP_LEASE, STOP_NOT_AUDIO };
+
+#define AUDIO_HEAD 12 /* bytes that tell WAV or MP3 from anything else */
 
 struct transfer {
     CURL *h;
@@ -44,6 +46,8 @@ struct transfer {
     bool started;          /* first body chunk seen: status and length checked */
     int64_t last_cb_bytes, last_cb_ms;
     enum stop_reason stop; /* why a callback made curl abort */
+    unsigned char head[AUDIO_HEAD]; /* expect_audio: the body's first bytes */
+    size_t headlen;
     int write_errno;       /* with STOP_IO */
 };
 
@@ -150,11 +154,38 @@ static bool sink_mem(struct transfer *t, const char *data, size_t n)
     return true;
 }
 
+bool download_looks_like_audio(const unsigned char *h, size_t len)
+{
+    if (len < AUDIO_HEAD)
+        return false;
+    bool riff = (memcmp(h, "RIFF", 4) == 0 || memcmp(h, "RF64", 4) == 0) && memcmp(h + 8, "WAVE", 4) == 0;
+    bool id3 = memcmp(h, "ID3", 3) == 0;
+    bool frame = h[0] == 0xFF && (h[1] & 0xE0) == 0xE0;
+    return riff || id3 || frame;
+}
+
+/* With expect_audio, hold back nothing but judge the head as soon as it is
+ * complete: usually inside the first chunk, before anything is written. */
+static bool audio_head(struct transfer *t, const char *data, size_t n)
+{
+    if (!t->req->expect_audio || t->headlen == AUDIO_HEAD)
+        return true;
+    size_t take = AUDIO_HEAD - t->headlen < n ? AUDIO_HEAD - t->headlen : n;
+    memcpy(t->head + t->headlen, data, take);
+    t->headlen += take;
+    if (t->headlen < AUDIO_HEAD || download_looks_like_audio(t->head, t->headlen))
+        return true;
+    t->stop = STOP_NOT_AUDIO;
+    return false;
+}
+
 static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
 {
     struct transfer *t = ud;
     size_t n = size * nmemb;
     if (!t->started && !start_body(t))
+        return 0;
+    if (!audio_head(t, data, n))
         return 0;
     if (t->req->max_bytes > 0 && (int64_t)n > t->req->max_bytes - t->bytes) {
         t->stop = STOP_TOOBIG;
@@ -269,6 +300,13 @@ static recd_err from_curl(struct transfer *t, CURLcode rc, const char *errbuf,
     }
 }
 
+static recd_err not_audio(struct provider_result *out, const char *what)
+{
+    return download_fail(out, RECD_EUPSTREAM_PERM, "recording_not_audio",
+                         "the %s is neither WAV nor MP3 (encrypted with Twilio Voice Recording "
+                         "Encryption?): refused", what);
+}
+
 /* Why a callback stopped the transfer, if it did for a local reason. */
 static recd_err from_stop(struct transfer *t, struct provider_result *out)
 {
@@ -286,6 +324,8 @@ static recd_err from_stop(struct transfer *t, struct provider_result *out)
                                  "%s larger than %zu bytes", what, t->buflimit);
         return download_fail(out, RECD_ETOOBIG, "too_big", "%s larger than %lld bytes", what,
                              (long long)t->req->max_bytes);
+    case STOP_NOT_AUDIO:
+        return not_audio(out, what);
     case STOP_NONE:
     case STOP_STATUS:
         break;
@@ -313,6 +353,8 @@ static recd_err outcome(struct transfer *t, CURLcode rc, const char *errbuf,
     if (t->bytes == 0)
         return download_fail(out, RECD_EUPSTREAM, "upstream_error",
                              "HTTP %ld with an empty body fetching the %s", status, t->req->what);
+    if (t->req->expect_audio && t->headlen < AUDIO_HEAD) /* too short to tell: not audio */
+        return not_audio(out, t->req->what);
     return RECD_OK;
 }
 
@@ -404,6 +446,29 @@ bool download_same_origin(const char *a, const char *b)
     curl_free(hb);
     curl_free(pb);
     return same;
+}
+
+/* The path of url (dot segments resolved by libcurl); caller curl_free()s. */
+static char *path_of(const char *url)
+{
+    char *path = NULL;
+    CURLU *u = curl_url();
+    if (u && (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+              curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK))
+        path = NULL;
+    curl_url_cleanup(u);
+    return path;
+}
+
+bool download_url_under(const char *url, const char *base)
+{
+    if (!download_same_origin(url, base))
+        return false;
+    char *p = path_of(url), *prefix = path_of(base);
+    bool under = p && prefix && strncmp(p, prefix, strlen(prefix)) == 0;
+    curl_free(p);
+    curl_free(prefix);
+    return under;
 }
 
 /* The last path segment of url, [*pseg, *pend); false when it has no path. */

@@ -30,6 +30,8 @@ struct download_req {
     int64_t connect_timeout_ms;
     int64_t low_speed_timeout_ms;
     int64_t max_bytes;             /* <= 0: unlimited */
+    bool expect_audio;             /* the body must start like WAV or MP3 (RECD_EUPSTREAM_PERM,
+                                    * recording_not_audio, before its first byte is written) */
     provider_progress_cb cb;       /* may be NULL */
     void *ctx;
 };
@@ -70,6 +72,16 @@ recd_err download_fail(struct provider_result *out, recd_err err, const char *co
  *  whether credentials meant for one may be sent to the other. */
 bool download_same_origin(const char *a, const char *b);
 
+/** True when url has base's origin (download_same_origin) and its path
+ *  starts with base's path (which should end in '/'). Dot segments are
+ *  resolved first, so "/a/../b" is not under "/a/". */
+bool download_url_under(const char *url, const char *base);
+
+/** True when the first len bytes of a body can start a WAV ("RIFF"/"RF64"
+ *  … "WAVE") or an MP3 (an ID3 tag or a frame sync): ciphertext (Twilio
+ *  Voice Recording Encryption) or an error page does not. len >= 12. */
+bool download_looks_like_audio(const unsigned char *head, size_t len);
+
 /** If url's last path segment ends in .wav or .mp3 (any case), write that
  *  format in lower case to pformat and return true; else leave it. */
 bool download_url_format(const char *url, char pformat[8]);
@@ -88,10 +100,30 @@ RECD_MUSTCHECK recd_err url_fetch(struct fetch_job *j);
  *  ms; -1 when malformed. Exposed for tests. */
 int64_t twilio_parse_date(const char *s);
 
-/** From a Recordings.json listing, pick the newest completed recording by
- *  date_created into out->recording_sid / duration_s. RECD_ENOTFOUND when
- *  there is none, RECD_EUPSTREAM when one is still being processed or the
- *  JSON is malformed. Exposed for tests. */
+/* The choice so far while reading a listing page by page. */
+struct twilio_pick {
+    char sid[65];            /* newest completed recording so far, "" if none */
+    int64_t best_at;         /* its date_created (epoch ms) */
+    double duration_s;
+    bool encrypted;          /* it has encryption_details */
+    bool coming;             /* some recording is in-progress/paused/processing */
+    char coming_status[16];  /* the first such status seen */
+};
+
+void twilio_pick_init(struct twilio_pick *pk);
+/** Consider one Recordings.json page; next gets its next_page_uri ("" on the
+ *  last page). RECD_EUPSTREAM for malformed JSON, RECD_EUPSTREAM_PERM for a
+ *  next_page_uri that is not a path. Exposed for tests. */
+RECD_MUSTCHECK recd_err twilio_pick_page(struct twilio_pick *pk, const char *json, size_t len,
+                                         char *next, size_t nextlen,
+                                         struct provider_result *out);
+/** The newest completed recording by date_created into out->recording_sid /
+ *  duration_s. RECD_ENOTFOUND when there is none, RECD_EPENDING when none
+ *  is completed but one is still in progress or processing,
+ *  RECD_EUPSTREAM_PERM (code recording_encrypted) when it is encrypted. */
+RECD_MUSTCHECK recd_err twilio_pick_finish(const struct twilio_pick *pk,
+                                           struct provider_result *out);
+/** One page, as a whole listing (exposed for tests). */
 RECD_MUSTCHECK recd_err twilio_pick(const char *json, size_t len, struct provider_result *out);
 
 #endif /* RECD_PROVIDER_DOWNLOAD_H */

@@ -3,10 +3,14 @@
  * twilio.c — the Twilio backend: find a call's recording and download it.
  *
  * Resolution order: a known media_url (webhook RecordingUrl, extension
- * added), else a known recording_sid, else the call's recording list,
- * where the newest "completed" recording by date_created wins (the list
- * order is not trusted). Only URLs on the api_base origin get the account's
- * Basic credentials.
+ * added), else a known recording_sid (registered, or chosen by an earlier
+ * attempt of the run), else the call's recording list, read through every
+ * page (next_page_uri), where the newest "completed" recording by
+ * date_created wins (the list order is not trusted). No completed one but
+ * one still in progress or processing is RECD_EPENDING (not a failure:
+ * the run waits); an encrypted one (encryption_details) is refused. Only
+ * URLs under the account's recordings on the api_base origin get the
+ * account's Basic credentials.
  *
  * Threads: works on one fetch_job, on the caller's thread.
  */
@@ -22,7 +26,8 @@
 #include <string.h>
 #include <strings.h>
 
-#define LISTING_MAX_BYTES (1024 * 1024)
+#define LISTING_MAX_BYTES (1024 * 1024) /* per page */
+#define LISTING_MAX_PAGES 100           /* 5,000 recordings at Twilio's default page size */
 
 /* ---- RFC 2822 dates ------------------------------------------------- */
 
@@ -169,16 +174,61 @@ static bool still_coming(const char *status)
     return false;
 }
 
-recd_err twilio_pick(const char *json, size_t len, struct provider_result *out)
+void twilio_pick_init(struct twilio_pick *pk)
+{
+    memset(pk, 0, sizeof(*pk));
+    pk->best_at = -2;
+    pk->duration_s = -1;
+}
+
+/* The page's "next_page_uri" (relative to api_base) into next, "" at the end. */
+static recd_err next_page(const json_t *root, char *next, size_t nextlen,
+                          struct provider_result *out)
+{
+    const json_t *v = json_object_get(root, "next_page_uri");
+    next[0] = '\0';
+    if (!v || json_is_null(v) || (json_is_string(v) && json_string_length(v) == 0))
+        return RECD_OK;
+    if (!json_is_string(v) || json_string_value(v)[0] != '/' ||
+        !recd_strlcpy(next, json_string_value(v), nextlen))
+        return download_fail(out, RECD_EUPSTREAM_PERM, "upstream_error",
+                             "recording list: next_page_uri is not a path on the API");
+    return RECD_OK;
+}
+
+static void consider(struct twilio_pick *pk, const json_t *r)
+{
+    const char *status = json_string_value(json_object_get(r, "status"));
+    const char *sid = json_string_value(json_object_get(r, "sid"));
+    if (!status || !sid_valid(sid))
+        return;
+    if (strcmp(status, "completed") != 0) {
+        if (still_coming(status) && !pk->coming) {
+            pk->coming = true;
+            recd_strlcpy(pk->coming_status, status, sizeof(pk->coming_status));
+        }
+        return;
+    }
+    int64_t at = twilio_parse_date(json_string_value(json_object_get(r, "date_created")));
+    if (at <= pk->best_at) /* ties keep the first seen; unparsable dates lose */
+        return;
+    pk->best_at = at;
+    recd_strlcpy(pk->sid, sid, sizeof(pk->sid));
+    pk->duration_s = duration_of(json_object_get(r, "duration"));
+    /* Voice Recording Encryption: the media is ciphertext, not audio. */
+    const json_t *enc = json_object_get(r, "encryption_details");
+    pk->encrypted = enc && !json_is_null(enc);
+}
+
+recd_err twilio_pick_page(struct twilio_pick *pk, const char *json, size_t len, char *next,
+                          size_t nextlen, struct provider_result *out)
 {
     json_error_t jerr;
     json_t *root = json_loadb(json, len, 0, &jerr);
     json_t *list = json_object_get(root, "recordings");
-    const json_t *best = NULL;
-    int64_t best_at = -2;
-    bool coming = false;
-    recd_err err;
+    recd_err err = RECD_OK;
 
+    next[0] = '\0';
     if (!json_is_array(list)) {
         err = download_fail(out, RECD_EUPSTREAM, "upstream_error",
                             "recording list is not the expected JSON: %s",
@@ -187,38 +237,42 @@ recd_err twilio_pick(const char *json, size_t len, struct provider_result *out)
     }
     size_t i;
     json_t *r;
-    json_array_foreach(list, i, r) {
-        const char *status = json_string_value(json_object_get(r, "status"));
-        const char *sid = json_string_value(json_object_get(r, "sid"));
-        if (!status || !sid_valid(sid))
-            continue;
-        if (strcmp(status, "completed") != 0) {
-            coming |= still_coming(status);
-            continue;
-        }
-        int64_t at = twilio_parse_date(json_string_value(json_object_get(r, "date_created")));
-        if (at > best_at) { /* ties keep the first; unparsable dates lose */
-            best = r;
-            best_at = at;
-        }
-    }
-    if (!best && coming) {
-        err = download_fail(out, RECD_EUPSTREAM, "upstream_error",
-                            "the call's recording is not completed yet");
-        goto out;
-    }
-    if (!best) {
-        err = download_fail(out, RECD_ENOTFOUND, "recording_not_found",
-                            "the call has no completed recording");
-        goto out;
-    }
-    recd_strlcpy(out->recording_sid, json_string_value(json_object_get(best, "sid")),
-                 sizeof(out->recording_sid));
-    out->duration_s = duration_of(json_object_get(best, "duration"));
-    err = RECD_OK;
+    json_array_foreach(list, i, r)
+        consider(pk, r);
+    err = next_page(root, next, nextlen, out);
 out:
     json_decref(root);
     return err;
+}
+
+recd_err twilio_pick_finish(const struct twilio_pick *pk, struct provider_result *out)
+{
+    if (!pk->sid[0] && pk->coming)
+        return download_fail(out, RECD_EPENDING, "recording_pending",
+                             "Twilio lists the call's recording as %s: not ready yet",
+                             pk->coming_status);
+    if (!pk->sid[0])
+        return download_fail(out, RECD_ENOTFOUND, "recording_not_found",
+                             "the call has no completed recording");
+    recd_strlcpy(out->recording_sid, pk->sid, sizeof(out->recording_sid));
+    out->duration_s = pk->duration_s;
+    if (pk->encrypted)
+        return download_fail(out, RECD_EUPSTREAM_PERM, "recording_encrypted",
+                             "recording %s is encrypted (Twilio Voice Recording Encryption): "
+                             "recd cannot serve it as audio", pk->sid);
+    return RECD_OK;
+}
+
+recd_err twilio_pick(const char *json, size_t len, struct provider_result *out)
+{
+    struct twilio_pick pk;
+    char next[2048];
+    twilio_pick_init(&pk);
+    recd_err err = twilio_pick_page(&pk, json, len, next, sizeof(next), out);
+    if (err == RECD_EUPSTREAM)
+        return err; /* malformed */
+    out->error_code[0] = out->error_message[0] = '\0'; /* one page: its next is ignored */
+    return twilio_pick_finish(&pk, out);
 }
 
 static struct download_auth account_auth(const struct provider_config *cfg)
@@ -230,27 +284,51 @@ static struct download_auth account_auth(const struct provider_config *cfg)
     return a;
 }
 
-static recd_err list_recordings(struct fetch_job *j)
+/* One page of the listing into memory and into pk; next = its next page. */
+static recd_err list_page(struct fetch_job *j, const char *url, struct twilio_pick *pk, char *next,
+                          size_t nextlen)
 {
-    const struct provider_config *cfg = j->cfg;
-    char url[2048];
     char *body = NULL;
     size_t len = 0;
     struct download_req req;
 
+    download_req_init(&req, j, url, "recording list");
+    req.auth = account_auth(j->cfg);
+    req.max_bytes = 0; /* the media limit is not the listing's: it has its own */
+    recd_err err = download_to_mem(j->h, &req, LISTING_MAX_BYTES, &body, &len, j->out);
+    if (err == RECD_OK)
+        err = twilio_pick_page(pk, body, len, next, nextlen, j->out);
+    free(body);
+    return err;
+}
+
+/* Every page (next_page_uri), then the newest completed recording. */
+static recd_err list_recordings(struct fetch_job *j)
+{
+    const struct provider_config *cfg = j->cfg;
+    char url[2048], next[2048];
+    struct twilio_pick pk;
+    recd_err err = RECD_OK;
+
+    twilio_pick_init(&pk);
     int n = snprintf(url, sizeof(url), "%s/2010-04-01/Accounts/%s/Calls/%s/Recordings.json",
                      cfg->twilio_api_base, cfg->twilio_account_sid, j->rec->call_sid);
     if (n < 0 || (size_t)n >= sizeof(url))
         return download_fail(j->out, RECD_EUPSTREAM_PERM, "upstream_error",
                              "recording list URL too long");
-    download_req_init(&req, j, url, "recording list");
-    req.auth = account_auth(cfg);
-    req.max_bytes = 0; /* the media limit is not the listing's: it has its own */
-    recd_err err = download_to_mem(j->h, &req, LISTING_MAX_BYTES, &body, &len, j->out);
-    if (err == RECD_OK)
-        err = twilio_pick(body, len, j->out);
-    free(body);
-    return err;
+    for (int page = 0; err == RECD_OK; page++) {
+        if (page == LISTING_MAX_PAGES)
+            return download_fail(j->out, RECD_EUPSTREAM_PERM, "upstream_error",
+                                 "recording list longer than %d pages", LISTING_MAX_PAGES);
+        err = list_page(j, url, &pk, next, sizeof(next));
+        if (err != RECD_OK || !next[0])
+            break;
+        n = snprintf(url, sizeof(url), "%s%s", cfg->twilio_api_base, next);
+        if (n < 0 || (size_t)n >= sizeof(url))
+            return download_fail(j->out, RECD_EUPSTREAM_PERM, "upstream_error",
+                                 "recording list page URL too long");
+    }
+    return err == RECD_OK ? twilio_pick_finish(&pk, j->out) : err;
 }
 
 /* The download URL of a recording we know by sid. */
@@ -264,6 +342,16 @@ static recd_err media_url_of(struct fetch_job *j, const char *recording_sid)
         return download_fail(j->out, RECD_EUPSTREAM_PERM, "upstream_error",
                              "media URL too long");
     return RECD_OK;
+}
+
+/* The account's credentials go only to its own recordings on the API:
+ * {api_base}/2010-04-01/Accounts/{AccountSid}/Recordings/… */
+static bool under_account_recordings(const struct provider_config *cfg, const char *url)
+{
+    char prefix[1024];
+    int n = snprintf(prefix, sizeof(prefix), "%s/2010-04-01/Accounts/%s/Recordings/",
+                     cfg->twilio_api_base, cfg->twilio_account_sid);
+    return n > 0 && (size_t)n < sizeof(prefix) && download_url_under(url, prefix);
 }
 
 /* Fill out->media_url, recording_sid and format from what rec knows, or
@@ -299,8 +387,11 @@ recd_err twilio_fetch(struct fetch_job *j)
     if (err != RECD_OK)
         return err;
     download_req_init(&req, j, j->out->media_url, "media");
+    /* Known from a callback, the recording was never seen in the listing:
+     * ciphertext (encryption_details) is caught by its first bytes. */
+    req.expect_audio = true;
     /* A stored URL elsewhere (or a redirect, see download.c) gets no secrets. */
-    if (download_same_origin(j->out->media_url, j->cfg->twilio_api_base))
+    if (under_account_recordings(j->cfg, j->out->media_url))
         req.auth = account_auth(j->cfg);
     return download_to_fd(j->h, &req, j->fd, j->out);
 }

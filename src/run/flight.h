@@ -17,6 +17,7 @@ struct flight_info {
     enum run_status status;   /* RUN_QUEUED | RUN_RUNNING */
     int attempt;
     int64_t bytes_done, bytes_total;
+    bool pending;             /* the provider is still processing the recording */
 };
 
 struct flight;

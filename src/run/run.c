@@ -63,6 +63,7 @@ static void flight_from_run(const struct store_run *run, struct flight_info *fi)
     fi->attempt = run->attempt;
     fi->bytes_done = run->bytes_done;
     fi->bytes_total = run->bytes_total;
+    fi->pending = run->pending_since != 0 && run->bytes_done == 0;
 }
 
 void run_entry_from_recording(const struct store_recording *rec, struct cache_entry *e)
@@ -101,6 +102,7 @@ static void answer_final(struct runs *r, const char *call_sid, const struct ensu
                          int64_t now, struct run_view *out)
 {
     flight_resolved(r->flight, call_sid, NULL);
+    recd_strlcpy(out->error_code, er->rec.error_code, sizeof(out->error_code));
     recd_strlcpy(out->error_message, er->rec.error_message, sizeof(out->error_message));
     switch (er->outcome) {
     case ENSURE_READY:
@@ -202,4 +204,26 @@ void run_ended(struct runs *r, const char *call_sid)
     flight_forget(r->flight, call_sid);
     if (r->gate)
         gate_release(r->gate, call_sid);
+}
+
+recd_err run_provider_event(struct runs *r, const struct store_event *ev,
+                            struct store_event_result *out)
+{
+    recd_err rc = store_apply_event(r->store, ev, clock_now_ms(), out);
+    if (rc != RECD_OK)
+        return rc;
+    if (out->retired)
+        cache_retire(r->cache, ev->call_sid, out->retired_path);
+    /* What memory believed (active, pending) may be stale now: ask the store. */
+    flight_forget(r->flight, ev->call_sid);
+    if (out->ended_run && r->gate)
+        gate_release(r->gate, ev->call_sid);
+    if (out->woke_run && r->on_created)
+        r->on_created(r->ctx);
+    log_event(LOG_INFO, "PROVIDER_EVENT", LF_S("call_sid", ev->call_sid),
+              LF_S("status", ev->kind == STORE_EVENT_COMPLETED ? "completed" : "absent"),
+              LF_S("recording_sid", ev->recording_sid), LF_I("cleared", out->cleared),
+              LF_I("woke_run", out->woke_run), LF_I("ended_run", out->ended_run),
+              LF_I("retired", out->retired));
+    return RECD_OK;
 }

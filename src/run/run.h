@@ -33,6 +33,7 @@ struct run_view {
     struct flight_info run;   /* ANSWER_ACTIVE */
     struct cache_entry entry; /* ANSWER_READY */
     int64_t retry_after_ms;   /* ANSWER_FAILED: cool-down left */
+    char error_code[32];      /* ANSWER_MISSING / ANSWER_FAILED: the stored reason */
     char error_message[256];  /* ANSWER_MISSING / ANSWER_FAILED */
 };
 
@@ -66,6 +67,15 @@ void run_progress(struct runs *r, const char *call_sid, const struct flight_info
 /** A run ended (worker side): forget it in memory and release the gate.
  *  The caller then wakes waiters. */
 void run_ended(struct runs *r, const char *call_sid);
+
+/** A verified provider callback (SPEC §3, "The provider's own word wins"):
+ *  store_apply_event, then what this process remembered follows: the
+ *  memory layer forgets the call, a retired file is deleted (and its index
+ *  entry dropped), an ended run's gate is released and local workers are
+ *  woken for a run made due. The caller wakes held requests and drops its
+ *  own caches of the file. RECD_EINVAL for a bad event, RECD_ESTORE. */
+RECD_MUSTCHECK recd_err run_provider_event(struct runs *r, const struct store_event *ev,
+                                           struct store_event_result *out);
 
 struct flight *runs_flight(struct runs *r);
 

@@ -44,6 +44,23 @@ struct store_dup {
 bool store_settled(const struct store_recording *rec, const struct ensure_policy *pol,
                    enum ensure_outcome *pout);
 
+/* What store_apply_event does to the rows it read (store_event_plan). */
+struct store_event_plan {
+    bool retire;          /* ready with another recording sid: back to remote first */
+    bool register_ids;    /* COMPLETED: write the callback's ids and media URL */
+    bool clear_error;     /* missing/failed: back to remote, error forgotten */
+    bool wake_run;        /* the queued run: due now */
+    bool forget_choice;   /* with wake_run: the run chose another recording sid */
+    bool fail_run;        /* ABSENT: the active run fails as recording_not_found */
+    bool mark_missing;    /* ABSENT: the recording becomes missing */
+};
+
+/** The decision of store_apply_event, shared by both backends: rec is the
+ *  recordings row (NULL if there is none), run the active run (NULL if
+ *  none), both read inside the transaction. */
+void store_event_plan(const struct store_event *ev, const struct store_recording *rec,
+                      const struct store_run *run, struct store_event_plan *plan);
+
 struct store_backend {
     const char *name;
     /** target is the URL without its scheme prefix (for SQLite: a path). */
@@ -86,6 +103,13 @@ struct store_backend {
     recd_err (*count_runs)(struct store *st, int64_t counts[4]);
     recd_err (*touch_played)(struct store *st, const char *call_sid, int64_t at);
     recd_err (*mark_evicted)(struct store *st, const char *call_sid, int64_t now);
+    recd_err (*pend)(struct store *st, int64_t run_id, const char *owner, int64_t now,
+                     int64_t next_check_at, const char *message);
+    recd_err (*note_choice)(struct store *st, int64_t run_id, const char *owner,
+                            const char *recording_sid);
+    /** out is zeroed by store.c; the backend plans with store_event_plan(). */
+    recd_err (*apply_event)(struct store *st, const struct store_event *ev, int64_t now,
+                            struct store_event_result *out);
 };
 
 extern const struct store_backend store_backend_sqlite;

@@ -265,7 +265,9 @@ static const char SQL_REC_READY[] =
     "format = COALESCE($3::text, format), media_url = COALESCE($4::text, media_url), "
     "duration_s = COALESCE($5::float8, duration_s), size_bytes = $6::bigint, "
     "sha256 = $7::text, cache_path = $8::text, ready_at = $9::bigint, updated_at = $9::bigint, "
-    "error_code = NULL, error_message = NULL, error_at = NULL WHERE call_sid = $1::text";
+    "error_code = NULL, error_message = NULL, error_at = NULL WHERE call_sid = $1::text "
+    "AND ($2::text IS NULL OR recording_sid IS NULL OR recording_sid = $2::text) "
+    "RETURNING call_sid";
 static const char SQL_REC_ERROR[] =
     "UPDATE recordings SET state = $2::text, error_code = $3::text, error_message = $4::text, "
     "error_at = $5::bigint, updated_at = $5::bigint WHERE call_sid = $1::text";
@@ -338,7 +340,13 @@ static recd_err do_complete(struct pg_op *op, void *ctx)
     pg_param_text(&p, r->sha256);
     pg_param_text(&p, r->cache_path);
     pg_param_i64(&p, a->now);
-    return pg_store_exec(op, SQL_REC_READY, &p, NULL);
+    PGresult *res = NULL;
+    err = pg_store_exec(op, SQL_REC_READY, &p, &res);
+    /* A callback announced another recording while we downloaded this one. */
+    if (err == RECD_OK && PQntuples(res) != 1)
+        err = RECD_ESTALE;
+    PQclear(res);
+    return err;
 }
 
 static recd_err do_retry(struct pg_op *op, void *ctx)
@@ -638,4 +646,7 @@ const struct store_backend store_backend_postgres = {
     .count_runs = pg_store_count_runs,
     .touch_played = pg_touch,
     .mark_evicted = pg_evict,
+    .pend = pg_store_pend,
+    .note_choice = pg_store_note_choice,
+    .apply_event = pg_store_apply_event,
 };

@@ -248,6 +248,8 @@ void pg_store_read_run(const PGresult *res, int row, struct store_run *r)
     r->created_at = pg_store_col_i64(res, row, 11);
     r->started_at = pg_store_col_i64(res, row, 12);
     r->finished_at = pg_store_col_i64(res, row, 13);
+    pg_store_col_text(res, row, 14, r->recording_sid, sizeof(r->recording_sid));
+    r->pending_since = pg_store_col_i64(res, row, 15);
 }
 
 /* ---- statements --------------------------------------------------------- */

@@ -59,7 +59,7 @@ struct pg_params {
 #define PG_RUN_COLS                                                                       \
     "id, call_sid, status, attempt, lease_owner, lease_expires_at, next_attempt_at, "     \
     "bytes_done, bytes_total, error_code, error_message, created_at, started_at, "        \
-    "finished_at"
+    "finished_at, recording_sid, pending_since"
 
 static inline struct pg_store *pg_store_of(struct store *st)
 {
@@ -117,6 +117,14 @@ int64_t pg_store_col_i64(const PGresult *res, int row, int col);
 /** Decode PG_REC_COLS / PG_RUN_COLS of one row starting at column 0. */
 void pg_store_read_rec(const PGresult *res, int row, struct store_recording *out);
 void pg_store_read_run(const PGresult *res, int row, struct store_run *out);
+
+/* postgres_events.c: waiting for the provider and its callbacks. */
+RECD_MUSTCHECK recd_err pg_store_pend(struct store *st, int64_t run_id, const char *owner,
+                                      int64_t now, int64_t next_check_at, const char *message);
+RECD_MUSTCHECK recd_err pg_store_note_choice(struct store *st, int64_t run_id, const char *owner,
+                                             const char *recording_sid);
+RECD_MUSTCHECK recd_err pg_store_apply_event(struct store *st, const struct store_event *ev,
+                                             int64_t now, struct store_event_result *out);
 
 /* postgres_schema.c */
 /** Apply every pending migration in one transaction under an advisory

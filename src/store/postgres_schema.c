@@ -65,8 +65,14 @@ static const char MIGRATION_1[] =
     "CREATE INDEX recording_runs_by_call ON recording_runs(call_sid, id);"
     "CREATE INDEX recordings_by_created ON recordings(created_at, call_sid);";
 
+/* Issue 10: the recording a run chose from the listing (so a retry does not
+ * list again) and since when the provider says "not ready yet". */
+static const char MIGRATION_2[] =
+    "ALTER TABLE recording_runs ADD COLUMN recording_sid TEXT,"
+    " ADD COLUMN pending_since BIGINT;";
+
 /* migrations[i] is version i + 1. */
-static const char *const migrations[] = { MIGRATION_1 };
+static const char *const migrations[] = { MIGRATION_1, MIGRATION_2 };
 
 /* Any constant works; this one spells "recd" and only has to differ from
  * other applications' advisory locks in the same database. */

@@ -269,7 +269,7 @@ static const char SQL_REC_READY[] =
     "format = COALESCE(?3, format), media_url = COALESCE(?4, media_url), "
     "duration_s = COALESCE(?5, duration_s), size_bytes = ?6, sha256 = ?7, cache_path = ?8, "
     "ready_at = ?9, updated_at = ?9, error_code = NULL, error_message = NULL, error_at = NULL "
-    "WHERE call_sid = ?1";
+    "WHERE call_sid = ?1 AND (?2 IS NULL OR recording_sid IS NULL OR recording_sid = ?2)";
 static const char SQL_REC_ERROR[] =
     "UPDATE recordings SET state = ?2, error_code = ?3, error_message = ?4, error_at = ?5, "
     "updated_at = ?5 WHERE call_sid = ?1";
@@ -355,6 +355,9 @@ static recd_err do_complete(struct sqlite_store *s, void *ctx)
         sqlite_store_bind_i64(q, 9, a->now);
     }
     err = sqlite_store_exec(s, q);
+    /* A callback announced another recording while we downloaded this one. */
+    if (err == RECD_OK && sqlite3_changes(s->db) != 1)
+        err = RECD_ESTALE;
 out:
     return err;
 }
@@ -645,4 +648,7 @@ const struct store_backend store_backend_sqlite = {
     .count_runs = sqlite_store_count_runs,
     .touch_played = sq_touch,
     .mark_evicted = sq_evict,
+    .pend = sqlite_store_pend,
+    .note_choice = sqlite_store_note_choice,
+    .apply_event = sqlite_store_apply_event,
 };

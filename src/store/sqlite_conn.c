@@ -184,6 +184,8 @@ void sqlite_store_read_run(sqlite3_stmt *q, struct store_run *r)
     r->created_at = sqlite3_column_int64(q, 11);
     r->started_at = sqlite3_column_int64(q, 12);
     r->finished_at = sqlite3_column_int64(q, 13);
+    sqlite_store_col_text(q, 14, r->recording_sid, sizeof(r->recording_sid));
+    r->pending_since = sqlite3_column_int64(q, 15);
 }
 
 /* ---- the operation runner ----------------------------------------------- */

@@ -15,7 +15,7 @@
 #include <pthread.h>
 #include <sqlite3.h>
 
-#define SQLITE_STMT_MAX 48 /* distinct SQL texts the backend uses, with room */
+#define SQLITE_STMT_MAX 80 /* distinct SQL texts the backend uses, with room */
 
 struct sqlite_stmt_slot {
     const char *sql;       /* identity: the address of a static SQL string */
@@ -41,7 +41,7 @@ struct sqlite_store {
 #define SQLITE_RUN_COLS                                                                   \
     "id, call_sid, status, attempt, lease_owner, lease_expires_at, next_attempt_at, "     \
     "bytes_done, bytes_total, error_code, error_message, created_at, started_at, "        \
-    "finished_at"
+    "finished_at, recording_sid, pending_since"
 
 static inline struct sqlite_store *sqlite_store_of(struct store *st)
 {
@@ -96,6 +96,15 @@ void sqlite_store_col_text(sqlite3_stmt *q, int i, char *dst, size_t cap);
 /** Decode SQLITE_REC_COLS / SQLITE_RUN_COLS starting at column 0. */
 void sqlite_store_read_rec(sqlite3_stmt *q, struct store_recording *out);
 void sqlite_store_read_run(sqlite3_stmt *q, struct store_run *out);
+
+/* sqlite_events.c: waiting for the provider and its callbacks. */
+RECD_MUSTCHECK recd_err sqlite_store_pend(struct store *st, int64_t run_id, const char *owner,
+                                          int64_t now, int64_t next_check_at,
+                                          const char *message);
+RECD_MUSTCHECK recd_err sqlite_store_note_choice(struct store *st, int64_t run_id,
+                                                 const char *owner, const char *recording_sid);
+RECD_MUSTCHECK recd_err sqlite_store_apply_event(struct store *st, const struct store_event *ev,
+                                                 int64_t now, struct store_event_result *out);
 
 /* sqlite_schema.c */
 /** Apply every pending migration, each in its own BEGIN IMMEDIATE. */

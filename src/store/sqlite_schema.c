@@ -61,8 +61,14 @@ static const char MIGRATION_1[] =
     "CREATE INDEX recording_runs_by_call ON recording_runs(call_sid, id);"
     "CREATE INDEX recordings_by_created ON recordings(created_at, call_sid);";
 
+/* Issue 10: the recording a run chose from the listing (so a retry does not
+ * list again) and since when the provider says "not ready yet". */
+static const char MIGRATION_2[] =
+    "ALTER TABLE recording_runs ADD COLUMN recording_sid TEXT;"
+    "ALTER TABLE recording_runs ADD COLUMN pending_since INTEGER;";
+
 /* migrations[i] is version i + 1. */
-static const char *const migrations[] = { MIGRATION_1 };
+static const char *const migrations[] = { MIGRATION_1, MIGRATION_2 };
 
 static const char SQL_BOOTSTRAP[] = "CREATE TABLE IF NOT EXISTS schema_migrations ("
                                     " version INTEGER PRIMARY KEY,"

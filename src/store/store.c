@@ -489,3 +489,77 @@ recd_err store_list_ready(struct store *st, store_recording_cb cb, void *ctx)
     free(rows);
     return err;
 }
+
+/* ---- waiting for the provider, and its callbacks ------------------------ */
+
+recd_err store_pend(struct store *st, int64_t run_id, const char *owner, int64_t now,
+                    int64_t next_check_at, const char *message)
+{
+    char msg[sizeof(((struct store_recording *)0)->error_message)];
+
+    RECD_ASSERT(st);
+    if (!owner_ok(owner) || next_check_at < now)
+        return RECD_EINVAL;
+    clip(msg, sizeof(msg), message);
+    return st->be->pend(st, run_id, owner, now, next_check_at, msg);
+}
+
+recd_err store_note_choice(struct store *st, int64_t run_id, const char *owner,
+                           const char *recording_sid)
+{
+    RECD_ASSERT(st);
+    if (!owner_ok(owner) || !sid_ok(recording_sid))
+        return RECD_EINVAL;
+    return st->be->note_choice(st, run_id, owner, recording_sid);
+}
+
+void store_event_plan(const struct store_event *ev, const struct store_recording *rec,
+                      const struct store_run *run, struct store_event_plan *plan)
+{
+    memset(plan, 0, sizeof(*plan));
+    enum rec_state state = rec ? rec->state : REC_REMOTE;
+    bool new_sid = ev->recording_sid[0] != '\0';
+
+    if (ev->kind == STORE_EVENT_ABSENT) {
+        plan->fail_run = run != NULL;
+        /* A file we serve is audio the provider did have: keep serving it. */
+        plan->mark_missing = rec != NULL && state != REC_READY;
+        return;
+    }
+    plan->register_ids = true;
+    plan->retire = state == REC_READY && new_sid && rec->recording_sid[0] &&
+                   strcmp(rec->recording_sid, ev->recording_sid) != 0;
+    plan->clear_error = state == REC_MISSING || state == REC_FAILED;
+    plan->wake_run = run != NULL && run->status == RUN_QUEUED;
+    plan->forget_choice = plan->wake_run && new_sid && run->recording_sid[0] &&
+                          strcmp(run->recording_sid, ev->recording_sid) != 0;
+}
+
+static bool event_ok(const struct store_event *ev)
+{
+    if (!ev || !sid_ok(ev->call_sid) || !ev->recording_sid || !ev->media_url || !ev->provider)
+        return false;
+    if (ev->kind != STORE_EVENT_COMPLETED && ev->kind != STORE_EVENT_ABSENT)
+        return false;
+    if (ev->recording_sid[0] && !sid_ok(ev->recording_sid))
+        return false;
+    return strlen(ev->media_url) < sizeof(((struct store_recording *)0)->media_url) &&
+           strlen(ev->provider) < sizeof(((struct store_recording *)0)->provider);
+}
+
+recd_err store_apply_event(struct store *st, const struct store_event *ev, int64_t now,
+                           struct store_event_result *out)
+{
+    char reason[sizeof(((struct store_run *)0)->error_message)];
+    struct store_event clipped;
+
+    RECD_ASSERT(st && out);
+    memset(out, 0, sizeof(*out));
+    if (!event_ok(ev))
+        return RECD_EINVAL;
+    clipped = *ev;
+    clip(reason, sizeof(reason), ev->reason && ev->reason[0] ? ev->reason
+                                 : "the provider says there is no recording");
+    clipped.reason = reason;
+    return st->be->apply_event(st, &clipped, now, out);
+}

@@ -53,7 +53,13 @@ struct store_run {
     char error_code[32];
     char error_message[256];
     int64_t created_at, started_at, finished_at;
+    char recording_sid[65];   /* the provider recording this run chose, "" until it listed */
+    int64_t pending_since;    /* first time the provider said "not ready yet", 0 = never */
 };
+
+/* recordings.error_code while the active run waits for the provider to
+ * finish processing (the recording's state stays queued/running). */
+#define STORE_PENDING_CODE "pending"
 
 struct store_recording {
     char call_sid[RECD_SID_MAX + 1];
@@ -169,7 +175,9 @@ RECD_MUSTCHECK recd_err store_renew(struct store *st, int64_t run_id, const char
                                     int64_t bytes_total);
 
 /** In one transaction: run → completed, recording → ready with r.
- *  RECD_ELEASE if the lease was lost (nothing changes then). */
+ *  RECD_ELEASE if the lease was lost, RECD_ESTALE if the recording's
+ *  recording_sid changed to another one meanwhile (a provider callback
+ *  announced a newer recording); nothing changes then. */
 RECD_MUSTCHECK recd_err store_complete(struct store *st, int64_t run_id, const char *owner,
                                        int64_t now, const struct store_ready *r);
 
@@ -230,5 +238,59 @@ RECD_MUSTCHECK recd_err store_touch_played(struct store *st, const char *call_si
 /** The file is gone (evicted or vanished): ready → remote, cache fields
  *  cleared. No-op if the recording is not ready. */
 RECD_MUSTCHECK recd_err store_mark_evicted(struct store *st, const char *call_sid);
+
+/* ---- waiting for the provider, and its callbacks (SPEC §3) --------------- */
+
+/** Not ready at the provider yet ("processing"): in one transaction the run
+ *  goes back to queued without spending its attempt (attempt - 1),
+ *  pending_since is set unless it already was, and it is due at
+ *  next_check_at — or now, if the recording row gained a media URL or a
+ *  recording sid meanwhile (a callback arrived while we listed); the
+ *  recording → queued with error_code STORE_PENDING_CODE and message.
+ *  RECD_ELEASE if the lease was lost. */
+RECD_MUSTCHECK recd_err store_pend(struct store *st, int64_t run_id, const char *owner,
+                                   int64_t now, int64_t next_check_at, const char *message);
+
+/** Keep on the running run the recording sid it chose from the listing, so
+ *  a retry downloads it without listing again. RECD_ELEASE if the lease
+ *  was lost. */
+RECD_MUSTCHECK recd_err store_note_choice(struct store *st, int64_t run_id, const char *owner,
+                                          const char *recording_sid);
+
+enum store_event_kind {
+    STORE_EVENT_COMPLETED, /* the provider has the recording (ids, media URL) */
+    STORE_EVENT_ABSENT,    /* "absent" or "failed": there will be no audio */
+};
+
+/* A verified provider callback about one call's recording. Borrowed strings. */
+struct store_event {
+    enum store_event_kind kind;
+    const char *call_sid;
+    const char *recording_sid; /* "" when not given */
+    const char *media_url;     /* "" when not given */
+    const char *provider;      /* "twilio" */
+    double duration_s;         /* < 0 when unknown */
+    const char *reason;        /* ABSENT: the run's error_message */
+};
+
+/* What store_apply_event changed. */
+struct store_event_result {
+    bool registered;          /* COMPLETED: the recording row holds the callback's ids */
+    bool cleared;             /* a remembered 404 or failure cool-down was forgotten */
+    bool woke_run;            /* the queued (pending or retrying) run is due now */
+    bool ended_run;           /* the active run failed as recording_not_found */
+    bool retired;             /* the cached file was another recording's: no longer ready */
+    char retired_path[512];   /* with retired: its cache_path, for the caller to delete */
+};
+
+/** The provider's own word wins (SPEC §3), in one transaction. COMPLETED:
+ *  register the ids and media URL; a ready recording with another
+ *  recording sid is retired (back to remote, cache fields cleared); a
+ *  missing or failed one is cleared (remote), so the next request starts a
+ *  run at once; a queued run is made due now (forgetting a different chosen
+ *  sid). ABSENT: the active run fails as recording_not_found and the
+ *  recording becomes missing (a ready one is left alone). */
+RECD_MUSTCHECK recd_err store_apply_event(struct store *st, const struct store_event *ev,
+                                          int64_t now, struct store_event_result *out);
 
 #endif /* RECD_STORE_STORE_H */

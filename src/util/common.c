@@ -25,6 +25,8 @@ const char *recd_strerror(recd_err err)
     case RECD_EAUTH: return "upstream authentication failed";
     case RECD_EAGAIN: return "nothing to do";
     case RECD_ENOTSUP: return "not supported";
+    case RECD_EPENDING: return "not ready at the provider yet";
+    case RECD_ESTALE: return "replaced meanwhile";
     }
     return "unknown error";
 }

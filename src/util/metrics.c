@@ -29,7 +29,7 @@ struct metrics {
 };
 
 static const char *route_names[ROUTE_COUNT_] = {
-    "stream", "api_recordings", "api_recording", "api_fetch", "api_runs", "webhook",
+    "stream", "api_recordings", "api_recording", "api_fetch", "api_runs", "api_peaks", "webhook",
     "healthz", "readyz", "metrics", "static", "other",
 };
 

@@ -32,3 +32,10 @@ int64_t backoff_next_ms(int attempt, int64_t base_ms, int64_t cap_ms, int64_t re
     int64_t d = backoff_delay_ms(attempt, base_ms, cap_ms, rnd);
     return ra > d ? ra : d;
 }
+
+int64_t backoff_pending_ms(int64_t waited_ms, int64_t min_ms, int64_t max_ms)
+{
+    if (waited_ms > max_ms)
+        waited_ms = max_ms;
+    return waited_ms < min_ms ? min_ms : waited_ms;
+}

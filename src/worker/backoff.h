@@ -26,4 +26,12 @@ int64_t backoff_delay_ms(int attempt, int64_t base_ms, int64_t cap_ms, uint64_t 
 int64_t backoff_next_ms(int attempt, int64_t base_ms, int64_t cap_ms, int64_t retry_after_ms,
                         uint64_t rnd);
 
+/**
+ * When to look again at a recording the provider is still processing,
+ * waited_ms after it first said so: the wait so far, clamped to
+ * [min_ms, max_ms] — checks at 0, 2, 4, 8, 16, 32, 62, … s for 2 s / 30 s,
+ * doubling without a counter to keep.
+ */
+int64_t backoff_pending_ms(int64_t waited_ms, int64_t min_ms, int64_t max_ms);
+
 #endif

@@ -10,6 +10,7 @@
 #include "worker/worker.h"
 #include "worker/backoff.h"
 #include "live.h"
+#include "peaks/peaks_file.h"
 #include "util/clock.h"
 #include "util/log.h"
 
@@ -65,8 +66,10 @@ static bool is_stopping(struct worker_pool *p)
 static void report_progress(struct worker_pool *p, const struct store_run *run, enum run_status st,
                             int attempt, int64_t done, int64_t total)
 {
+    /* A pending run being re-checked is still pending until bytes flow. */
     struct flight_info fi = {
         .run_id = run->id, .status = st, .attempt = attempt, .bytes_done = done, .bytes_total = total,
+        .pending = run->pending_since != 0 && done == 0,
     };
     if (p->deps.on_progress)
         p->deps.on_progress(run->call_sid, &fi, p->deps.ctx);
@@ -97,6 +100,107 @@ static void evicted(const char *call_sid, void *arg)
     log_event(LOG_INFO, "CACHE_EVICT", LF_S("call_sid", call_sid), LF_S("result", recd_strerror(rc)));
 }
 
+/* The waveform, once, before the run completes: a ready recording has its
+ * peaks beside it and no temp file of its own left in the cache (a 10-minute
+ * call costs 100-200 ms here, after a download of seconds). A failure only
+ * costs the sidecar: GET /peaks builds it on demand. */
+static void build_peaks(struct worker_pool *p, const char *call_sid, const char *rel_path,
+                        const char *sha256)
+{
+    char err[256] = "";
+    int64_t t0 = clock_mono_ms();
+    recd_err rc = peaks_file_build(cache_dir(p->deps.cache), rel_path, sha256, NULL, err, sizeof(err));
+    if (rc == RECD_OK)
+        log_event(LOG_DEBUG, "PEAKS_DONE", LF_S("call_sid", call_sid), LF_I("ms", clock_mono_ms() - t0));
+    else
+        log_event(LOG_WARN, "PEAKS_FAIL", LF_S("call_sid", call_sid), LF_S("error", err));
+}
+
+/* ---- the provider's own pace (issue 10) --------------------------------- */
+
+/* A callback announced another recording while this one downloaded: its
+ * file is no one's, and the run goes again for the new one at once. */
+static void requeue_replaced(struct worker_pool *p, struct job_ctx *jc, const char *rel_path)
+{
+    const struct store_run *run = &jc->job->run;
+    int64_t now = clock_now_ms();
+    cache_retire(p->deps.cache, NULL, rel_path);
+    recd_err src = store_retry(p->deps.store, run->id, jc->owner, now, now, "recording_replaced",
+                               "the provider announced a newer recording during the download");
+    log_event(LOG_WARN, "RUN_RETRY", LF_S("call_sid", run->call_sid), LF_I("run_id", run->id),
+              LF_I("attempt", run->attempt), LF_S("error", "recording_replaced"),
+              LF_S("store", recd_strerror(src)));
+    report_progress(p, run, RUN_QUEUED, run->attempt, 0, 0);
+    worker_pool_notify(p);
+}
+
+/* The listing said which recording to fetch: keep it on the run, so a
+ * retry downloads it without listing again. */
+static void note_choice(struct worker_pool *p, struct job_ctx *jc, const struct provider_result *res)
+{
+    const struct store_run *run = &jc->job->run;
+    if (!res->recording_sid[0] || strcmp(res->recording_sid, run->recording_sid) == 0)
+        return;
+    recd_err rc = store_note_choice(p->deps.store, run->id, jc->owner, res->recording_sid);
+    if (rc != RECD_OK && rc != RECD_ELEASE)
+        log_event(LOG_WARN, "STORE_ERROR", LF_S("op", "note_choice"), LF_S("call_sid", run->call_sid),
+                  LF_S("error", recd_strerror(rc)));
+}
+
+/* What the provider is asked for: a recording sid this run already chose
+ * from the listing is used when nothing newer (a callback's URL or sid) is known. */
+static void job_recording(const struct store_job *job, struct store_recording *rec)
+{
+    *rec = job->rec;
+    if (!rec->media_url[0] && !rec->recording_sid[0] && job->run.recording_sid[0])
+        recd_strlcpy(rec->recording_sid, job->run.recording_sid, sizeof(rec->recording_sid));
+}
+
+/* Not a failure: the provider is still processing the recording. The run
+ * waits without spending its attempt, re-checked on its own schedule (a
+ * verified callback makes it due at once), until pending_timeout. */
+static void finish_pending(struct worker_pool *p, struct job_ctx *jc, const struct provider_result *res)
+{
+    const struct store_run *run = &jc->job->run;
+    const struct worker_settings *s = &p->settings;
+    int64_t now = clock_now_ms();
+    int64_t waited = run->pending_since ? now - run->pending_since : 0;
+    if (waited >= s->pending_timeout_ms) {
+        char msg[sizeof(res->error_message) + 64];
+        snprintf(msg, sizeof(msg), "%s; still not ready after %lld s (--pending-timeout)",
+                 res->error_message, (long long)(waited / 1000));
+        recd_err src = store_fail(p->deps.store, run->id, jc->owner, now,
+                                  "recording_pending_timeout", msg);
+        log_event(LOG_WARN, "RUN_FAIL", LF_S("call_sid", run->call_sid), LF_I("run_id", run->id),
+                  LF_I("attempt", run->attempt), LF_S("code", "recording_pending_timeout"),
+                  LF_S("error", msg), LF_S("store", recd_strerror(src)));
+        p->deps.on_ended(run->call_sid, p->deps.ctx);
+        return;
+    }
+    int64_t delay = backoff_pending_ms(waited, s->pending_min_ms, s->pending_max_ms);
+    recd_err src = store_pend(p->deps.store, run->id, jc->owner, now, now + delay,
+                              res->error_message);
+    log_event(LOG_INFO, "RUN_PENDING", LF_S("call_sid", run->call_sid), LF_I("run_id", run->id),
+              LF_I("waited_ms", waited), LF_I("next_check_ms", delay),
+              LF_S("reason", res->error_message), LF_S("store", recd_strerror(src)));
+    struct flight_info fi = { .run_id = run->id, .status = RUN_QUEUED, .attempt = run->attempt - 1,
+                              .pending = true };
+    if (src == RECD_OK && p->deps.on_progress)
+        p->deps.on_progress(run->call_sid, &fi, p->deps.ctx);
+}
+
+/* The code a permanent failure is stored under: the provider's own reason
+ * when it is one clients can act on, else the generic one. */
+static const char *failure_code(recd_err rc, const struct provider_result *res)
+{
+    if (rc == RECD_ENOTFOUND)
+        return "recording_not_found";
+    if (strcmp(res->error_code, "recording_encrypted") == 0 ||
+        strcmp(res->error_code, "recording_not_audio") == 0)
+        return res->error_code;
+    return "upstream_failed";
+}
+
 static void finish_ok(struct worker_pool *p, struct job_ctx *jc, const struct provider_result *res,
                       const char *rel_path, int64_t started)
 {
@@ -110,8 +214,13 @@ static void finish_ok(struct worker_pool *p, struct job_ctx *jc, const struct pr
     recd_strlcpy(ready.cache_path, rel_path, sizeof(ready.cache_path));
     ready.duration_s = res->duration_s;
     ready.size_bytes = res->bytes;
+    build_peaks(p, run->call_sid, rel_path, res->sha256);
     int64_t now = clock_now_ms();
     recd_err rc = store_complete(p->deps.store, run->id, jc->owner, now, &ready);
+    if (rc == RECD_ESTALE) {
+        requeue_replaced(p, jc, rel_path);
+        return;
+    }
     if (rc != RECD_OK) {
         /* Lease lost: another worker owns the run now and will commit the same bytes. */
         log_event(LOG_WARN, "RUN_FAIL", LF_S("call_sid", run->call_sid), LF_I("run_id", run->id),
@@ -167,6 +276,10 @@ static void finish_error(struct worker_pool *p, struct job_ctx *jc, recd_err rc,
                   LF_S("reason", "lease lost"));
         return;
     }
+    if (rc == RECD_EPENDING) {
+        finish_pending(p, jc, res);
+        return;
+    }
     if (is_transient(rc) && run->attempt < p->settings.max_attempts) {
         int64_t delay = backoff_next_ms(run->attempt, p->settings.backoff_base_ms,
                                         p->settings.backoff_max_ms, res->retry_after_ms,
@@ -179,7 +292,7 @@ static void finish_error(struct worker_pool *p, struct job_ctx *jc, recd_err rc,
         report_progress(p, run, RUN_QUEUED, run->attempt, 0, 0);
         return;
     }
-    const char *code = rc == RECD_ENOTFOUND ? "recording_not_found" : "upstream_failed";
+    const char *code = failure_code(rc, res);
     recd_err src = store_fail(p->deps.store, run->id, jc->owner, now, code, msg);
     log_event(LOG_WARN, "RUN_FAIL", LF_S("call_sid", run->call_sid), LF_I("run_id", run->id),
               LF_I("attempt", run->attempt), LF_S("code", code), LF_S("error", msg),
@@ -200,10 +313,14 @@ static void process_job(struct worker_pool *p, const struct store_job *job, cons
     char tmp[1024], rel[512];
     const struct live_settings *live = p->deps.live ? live_acquire(p->deps.live) : NULL;
     struct provider *provider = live ? live->provider : p->deps.provider;
+    struct store_recording *rec = xmalloc(sizeof(*rec));
+    job_recording(job, rec);
     recd_err rc = cache_tmp_open(p->deps.cache, run->call_sid, &fd, tmp, sizeof(tmp));
     if (rc == RECD_OK) {
-        rc = provider_fetch(provider, &job->rec, fd, on_download_progress, &jc, res);
+        rc = provider_fetch(provider, rec, fd, on_download_progress, &jc, res);
         metrics_upstream(p->deps.metrics, (unsigned)res->http_status);
+        if (rc != RECD_ELEASE)
+            note_choice(p, &jc, res);
         if (rc == RECD_OK)
             rc = cache_commit(p->deps.cache, fd, tmp, run->call_sid, res->format, rel, sizeof(rel));
         else
@@ -216,6 +333,7 @@ static void process_job(struct worker_pool *p, const struct store_job *job, cons
         finish_ok(p, &jc, res, rel, started);
     else
         finish_error(p, &jc, rc, res);
+    free(rec);
     free(res);
 }
 
@@ -276,6 +394,10 @@ struct worker_pool *worker_pool_start(const struct worker_settings *s, const str
 {
     struct worker_pool *p = xcalloc(1, sizeof(*p));
     p->settings = *s;
+    if (p->settings.pending_min_ms <= 0)
+        p->settings.pending_min_ms = 2000;
+    if (p->settings.pending_max_ms < p->settings.pending_min_ms)
+        p->settings.pending_max_ms = 30000;
     p->deps = *d;
     pthread_mutex_init(&p->lock, NULL);
     clock_cond_init(&p->wake);

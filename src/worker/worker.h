@@ -2,7 +2,9 @@
 /*
  * worker.h — the download workers and the lease reaper. A worker claims a
  * queued run with a lease, renews it while downloading, and ends the run
- * as completed, queued-for-retry (backoff) or failed. The reaper returns
+ * as completed, queued-for-retry (backoff), pending (the provider is still
+ * processing the recording: queued again without spending the attempt,
+ * re-checked on a schedule of its own) or failed. The reaper returns
  * runs whose lease expired (worker killed) to the queue.
  * Threads: the pool owns its threads; worker_pool_notify may be called
  * from any thread. Workers never touch HTTP state: they report a run's
@@ -26,6 +28,8 @@ struct worker_settings {
     int64_t lease_ms;
     int max_attempts;
     int64_t backoff_base_ms, backoff_max_ms;
+    int64_t pending_timeout_ms;  /* stop waiting for the provider's processing after this */
+    int64_t pending_min_ms, pending_max_ms; /* its re-check schedule; 0: 2 s and 30 s */
 };
 
 struct live;

@@ -343,11 +343,11 @@ test('Hebrew: right-to-left, translated, the switch persists; narrow screens sta
     focused = await page.evaluate(() => {
       const el = document.activeElement;
       const style = getComputedStyle(el);
-      return { play: el.matches('li.rec button.play'), label: el.getAttribute('aria-label'), outline: style.outlineStyle };
+      return { play: el.matches('li.rec button.play'), label: el.textContent, outline: style.outlineStyle };
     });
   }
   assert.ok(focused?.play, 'Tab reaches a Play button');
-  assert.match(focused.label, /^ניגון ההקלטה CA/);
+  assert.match(focused.label, /^ניגון: הקלטה CA/); // the visible word, then the recording
   assert.notEqual(focused.outline, 'none', 'focus is visible');
 
   await page.setViewportSize({ width: 375, height: 800 });

@@ -75,7 +75,7 @@ def test_probes_are_public(secured):
 
 
 @pytest.mark.parametrize("path", ["/", "/static/app.js", "/metrics", "/api/recordings", "/api/runs",
-                                  "/stream?call_sid=CA1", "/nope"])
+                                  "/stream?call_sid=CA1", "/api/recordings/CA1/peaks", "/nope"])
 def test_challenge_without_credentials(secured, path):
     rd, _ = secured
     r = rd.get(path)
@@ -90,6 +90,7 @@ def test_basic_and_bearer(secured):
     assert rd.get("/api/runs", headers=_basic("bob", "p\u00e4ss:word")).status == 200
     assert rd.get("/metrics", headers=BEARER).status == 200
     assert rd.get("/api/recordings", headers=BEARER).status == 200
+    assert_json_error(rd.get("/api/recordings/CA1/peaks", headers=BEARER), 404, "not_found")
     for h in (_basic("alice", "wrong"), _basic("mallory", "correct horse"),
               {"Authorization": "Bearer " + TOKEN + "x"}):
         r = rd.get("/api/runs", headers=h)

@@ -34,7 +34,7 @@ TOKEN = "fake-token"
 API = "/2010-04-01/Accounts/"
 DEFAULTS = dict(account_sid=ACCOUNT, auth_token=TOKEN, bearer="", latency_ms=0,
                 listing_latency_ms=0, rate=0, fail_first=0, rate_limit_first=0,
-                truncate=0, redirect=0, duration_s=4)
+                truncate=0, redirect=0, duration_s=4, channels=1, mp3_file="")
 TIMEOUT = 30
 
 
@@ -221,6 +221,37 @@ def test_media_matches_expected_and_is_valid_wav(fp):
     other = fp.expected("CAaudio2")
     assert other["sha256"] != exp["sha256"]
     assert sha(fp.media(other["recording_sid"])[2]) == other["sha256"]
+
+
+def test_dual_channel_and_mp3_file(fp, tmp_path):
+    mono = fp.media(fp.expected("CAdual")["recording_sid"])[2]
+    fp.control(channels=2)
+    exp = fp.expected("CAdual")
+    assert exp["size"] == 44 + 4 * 8000 * 2 * 2
+    st, h, wav = fp.media(exp["recording_sid"])
+    assert st == 200 and sha(wav) == exp["sha256"] and len(wav) == exp["size"]
+    w = wave.open(io.BytesIO(wav))
+    assert (w.getnchannels(), w.getframerate(), w.getnframes()) == (2, 8000, 32000)
+    frames = w.readframes(32000)
+    left = [int.from_bytes(frames[i:i + 2], "little", signed=True) for i in range(0, len(frames), 4)]
+    right = [int.from_bytes(frames[i + 2:i + 4], "little", signed=True) for i in range(0, len(frames), 4)]
+    # The parent leg speaks the first half, the child leg the second.
+    assert max(map(abs, left[:16000])) > 10000 and max(map(abs, left[16000:])) < 1000
+    assert max(map(abs, right[:16000])) < 1000 and max(map(abs, right[16000:])) > 10000
+    st, _, listing = fp.listing("CAdual")
+    assert {r["channels"] for r in json.loads(listing)["recordings"]} == {2}
+    fp.control(channels=1)
+    assert fp.media(exp["recording_sid"])[2] == mono, "mono bytes unchanged"
+
+    mp3 = tmp_path / "x.mp3"
+    mp3.write_bytes(b"\xff\xfb" + bytes(range(200)))
+    fp.control(mp3_file=str(mp3))
+    exp = fp.expected("CAdual")
+    st, h, body = fp.media(exp["recording_sid"], "mp3")
+    assert st == 200 and h["content-type"] == "audio/mpeg" and body == mp3.read_bytes()
+    assert fp.json("GET", "/_expected?call_sid=CAdual&format=mp3")["sha256"] == sha(body)
+    assert fp.media(exp["recording_sid"], "wav")[2] == mono, ".wav is still generated"
+    fp.control(mp3_file="")
 
 
 def test_media_errors(fp):

@@ -121,12 +121,28 @@ static void test_backoff_next(void **state)
     assert_int_equal(backoff_next_ms(1, 4 * max, 4 * max, 0, 0), 2 * max);
 }
 
+/* The pending re-check schedule doubles from 2 s and stays at 30 s. */
+static void test_backoff_pending(void **state)
+{
+    (void)state;
+    int64_t waited = 0, checks[9];
+    for (int i = 0; i < 9; i++) {
+        checks[i] = waited;
+        waited += backoff_pending_ms(waited, 2000, 30000);
+    }
+    const int64_t want[9] = { 0, 2000, 4000, 8000, 16000, 32000, 62000, 92000, 122000 };
+    assert_memory_equal(checks, want, sizeof(want));
+    assert_int_equal(backoff_pending_ms(-5, 2000, 30000), 2000);
+    assert_int_equal(backoff_pending_ms(INT64_MAX, 2000, 30000), 30000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_backoff_delay_table),
         cmocka_unit_test(test_backoff_delay_bounds),
         cmocka_unit_test(test_backoff_next),
+        cmocka_unit_test(test_backoff_pending),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

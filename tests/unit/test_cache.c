@@ -334,7 +334,7 @@ static void test_evict_least_recently_played(void **state)
         { "CAnever_new", 50, 0 },
         { "CAnever_old", 10, 0 }, /* the oldest, but kept */
     };
-    char rel[4][512], path[1024];
+    char rel[4][512], path[2400];
     struct evicted ev = { 0 };
     struct cache_entry got;
 
@@ -342,6 +342,10 @@ static void test_evict_least_recently_played(void **state)
         store_file(f, rows[i].sid, body, rel[i], sizeof(rel[i]));
         struct cache_entry e = entry(rows[i].sid, rel[i], 100, rows[i].mtime, rows[i].played);
         cache_index_put(f->c, &e);
+        snprintf(path, sizeof(path), "%s/%s.peaks", f->dir, rel[i]); /* its waveform sidecar */
+        FILE *side = fopen(path, "w");
+        assert_non_null(side);
+        fclose(side);
     }
     assert_int_equal(cache_total_bytes(f->c), 400);
     assert_int_equal(cache_evict(f->c, "CAnever_old", on_evicted, &ev), 2);
@@ -356,6 +360,8 @@ static void test_evict_least_recently_played(void **state)
     for (size_t i = 0; i < RECD_ARRAY_LEN(rows); i++) {
         snprintf(path, sizeof(path), "%s/%s", f->dir, rel[i]);
         assert_int_equal(exists(path), i == 0 || i == 3);
+        snprintf(path, sizeof(path), "%s/%s.peaks", f->dir, rel[i]);
+        assert_int_equal(exists(path), i == 0 || i == 3); /* evicted with the recording */
     }
     /* Under the limit: nothing more to do. */
     assert_int_equal(cache_evict(f->c, NULL, on_evicted, &ev), 0);

@@ -105,6 +105,8 @@ static void test_fresh_entry_is_shared(void **state)
     assert_string_equal(MHD_get_response_header(a->full, MHD_HTTP_HEADER_ETAG), a->etag);
     assert_string_equal(MHD_get_response_header(a->full, MHD_HTTP_HEADER_ACCEPT_RANGES), "bytes");
     assert_string_equal(MHD_get_response_header(a->full, MHD_HTTP_HEADER_LAST_MODIFIED), a->last_modified);
+    assert_string_equal(MHD_get_response_header(a->full, MHD_HTTP_HEADER_CONTENT_DISPOSITION),
+                        "inline; filename=\"CAshared.wav\"");
     char buf[16] = "";
     assert_int_equal(pread(a->fd, buf, 4, 3), 4);
     assert_string_equal(buf, "3456");
@@ -131,6 +133,34 @@ static void test_other_file_is_opened_again(void **state)
     assert_string_equal(buf, "second!");
     filecache_release(fc, a);
     filecache_release(fc, b);
+    filecache_free(fc);
+}
+
+/* A provider callback replaced the recording: the entry is dropped at once
+ * (a holder keeps its bytes) and cache_retire took the file and index entry. */
+static void test_drop_and_retire(void **state)
+{
+    struct fixture *f = *state;
+    struct filecache *fc = filecache_new(16, 60000);
+    struct cache_entry e = commit(f, "CAretired", "old audio", 1000);
+    struct open_recording *a = NULL, *b = NULL;
+    struct cache_entry found;
+    assert_int_equal(filecache_acquire(fc, f->c, &e, &a), RECD_OK);
+    filecache_drop(fc, "CAretired");
+    filecache_drop(fc, "CAnever"); /* nothing there: nothing happens */
+    cache_retire(f->c, "CAretired", e.rel_path);
+    assert_false(cache_index_get(f->c, "CAretired", &found));
+    assert_int_equal(cache_total_bytes(f->c), 0);
+    char path[1200];
+    snprintf(path, sizeof(path), "%s/%s", f->root, e.rel_path);
+    assert_int_equal(access(path, F_OK), -1);
+    char buf[16] = "";
+    assert_int_equal(pread(a->fd, buf, 3, 0), 3); /* still readable by its holder */
+    assert_string_equal(buf, "old");
+    /* Not served again from the table: the entry is gone with the file. */
+    assert_int_equal(filecache_acquire(fc, f->c, &e, &b), RECD_ENOTFOUND);
+    filecache_release(fc, a);
+    cache_retire(f->c, NULL, "../escape"); /* outside the cache: ignored */
     filecache_free(fc);
 }
 
@@ -228,6 +258,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_expired_entry_reopened, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bounded_by_max_open, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_drop_and_retire, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

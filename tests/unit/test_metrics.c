@@ -176,7 +176,7 @@ static void test_http_counters(void **state)
 static void test_route_and_layer_names(void **state)
 {
     static const char *routes[] = { "stream", "api_recordings", "api_recording", "api_fetch",
-                                    "api_runs", "webhook", "healthz", "readyz", "metrics",
+                                    "api_runs", "api_peaks", "webhook", "healthz", "readyz", "metrics",
                                     "static", "other" };
     assert_int_equal(RECD_ARRAY_LEN(routes), ROUTE_COUNT_);
     struct metrics *m = metrics_new();

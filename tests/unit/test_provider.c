@@ -53,8 +53,12 @@ static const struct body B_OTHER = { 4, 70000 };
 static const struct body B_URL = { 5, 50000 };
 static const struct body B_CHUNKED = { 6, 300 * 1024 };
 
+/* Starts like a WAV file: Twilio media must (download_looks_like_audio). */
 static unsigned char body_byte(const struct body *b, size_t i)
 {
+    static const unsigned char riff[12] = "RIFF\x24\x00\x00\x00WAVE";
+    if (i < sizeof(riff))
+        return riff[i];
     return (unsigned char)((i * 31u + (size_t)b->seed * 7u + (i >> 8)) & 0xff);
 }
 
@@ -168,6 +172,27 @@ static const char HAPPY_LISTING[] =
     "\"date_created\":\"Tue, 24 Nov 2026 10:15:00 +0000\",\"duration\":\"7\"}"
     "],\"next_page_uri\":null}";
 
+/* CApaged: three pages of one recording each, by ?Page=; the newest
+ * completed one is on page 2 (index 1), a processing one on page 3. */
+static enum MHD_Result on_paged_listing(struct MHD_Connection *c)
+{
+    static const char *const pages[] = {
+        "{\"recordings\":[{\"sid\":\"REold\",\"status\":\"completed\","
+        "\"date_created\":\"Tue, 24 Nov 2026 09:00:00 +0000\"}],"
+        "\"next_page_uri\":\"" PREFIX "/Calls/CApaged/Recordings.json?PageSize=1&Page=1\"}",
+        "{\"recordings\":[{\"sid\":\"REnewest\",\"status\":\"completed\","
+        "\"date_created\":\"Tue, 24 Nov 2026 12:00:00 +0000\",\"duration\":\"12\"}],"
+        "\"next_page_uri\":\"" PREFIX "/Calls/CApaged/Recordings.json?PageSize=1&Page=2\"}",
+        "{\"recordings\":[{\"sid\":\"REp\",\"status\":\"processing\","
+        "\"date_created\":\"Tue, 24 Nov 2026 13:00:00 +0000\"}],\"next_page_uri\":null}",
+    };
+    const char *page = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "Page");
+    int i = page ? (int)strtol(page, NULL, 10) : 0;
+    if (i < 0 || i > 2)
+        return reply_text(c, 404, "no such page");
+    return reply_text(c, 200, pages[i]);
+}
+
 /* Calls/{call}/Recordings.json: CAhappy has several; CAempty none;
  * CAproc one still processing; CAgone is a 404; CAhuge is over 1 MiB;
  * any other CA<x> has exactly one completed recording RE<x>. */
@@ -183,6 +208,13 @@ static enum MHD_Result on_listing(struct MHD_Connection *c, const char *call)
         return reply_text(c, 200, "{\"recordings\":[{\"sid\":\"REp\",\"status\":\"processing\"}]}");
     if (strcmp(call, "CAgone") == 0)
         return reply_text(c, 404, "{\"code\":20404,\"message\":\"not found\"}");
+    if (strcmp(call, "CApaged") == 0)
+        return on_paged_listing(c);
+    if (strcmp(call, "CAenc") == 0)
+        return reply_text(c, 200, "{\"recordings\":[{\"sid\":\"REnewest\",\"status\":"
+                                  "\"completed\",\"encryption_details\":{\"type\":\"rsa-aes\"}}]}");
+    if (strcmp(call, "CAbadnext") == 0)
+        return reply_text(c, 200, "{\"recordings\":[],\"next_page_uri\":\"http://evil/x\"}");
     if (strcmp(call, "CAhuge") == 0) {
         size_t n = 1100 * 1024;
         char *big = malloc(n);
@@ -227,6 +259,10 @@ static enum MHD_Result on_media(struct MHD_Connection *c, const char *name)
         return reply_text(c, 403, "forbidden");
     if (strcmp(name, "RE418.wav") == 0)
         return reply_text(c, 418, "teapot");
+    if (strcmp(name, "REnotaudio.wav") == 0) /* ciphertext, or an HTML page with 200 */
+        return reply_text(c, 200, "\x8f\x1c\xd2 encrypted bytes, not a RIFF header at all");
+    if (strcmp(name, "REshort.wav") == 0)
+        return reply_text(c, 200, "RIFF");
     if (strcmp(name, "REempty200.wav") == 0)
         return reply(c, 200, "", 0, NULL, NULL);
     if (strcmp(name, "REtrunc.wav") == 0)
@@ -253,6 +289,11 @@ static enum MHD_Result on_api(void *cls, struct MHD_Connection *c, const char *u
         if (!header_is(c, "Authorization", "Bearer " BEARER))
             return reply_text(c, 401, "bearer needed");
         return reply_body(c, &B_URL);
+    }
+    if (strncmp(url, "/public/", 8) == 0) { /* same origin, not the account's recordings */
+        bool auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization") != NULL;
+        atomic_store(&api.auth_seen, auth ? 1 : 0);
+        return reply_body(c, &B_OTHER);
     }
     if (strncmp(url, PREFIX "/", strlen(PREFIX "/")) != 0)
         return reply_text(c, 404, "unknown path");
@@ -485,6 +526,43 @@ static void test_twilio_stored_url_elsewhere_gets_no_credentials(void **state)
     fetch_end(&f);
 }
 
+/* The account's secret goes only under .../Accounts/{sid}/Recordings/ on
+ * the API's origin (SPEC §3), not to another path of the same host. */
+static void test_twilio_same_host_outside_recordings_gets_no_credentials(void **state)
+{
+    struct provider_config cfg;
+    struct fetch f;
+    char base[64];
+    config_twilio(&cfg, base, sizeof(base));
+    fetch_begin(&f, &cfg, "CAsamehost");
+    snprintf(f.rec.media_url, sizeof(f.rec.media_url), "http://127.0.0.1:%d/public/y.wav", api.port);
+    atomic_store(&api.auth_seen, -1);
+    assert_int_equal(fetch_run(&f, NULL, NULL), RECD_OK);
+    assert_body(&f, &B_OTHER);
+    assert_int_equal(atomic_load(&api.auth_seen), 0);
+    fetch_end(&f);
+    /* Dot segments do not smuggle it under the prefix either. */
+    fetch_begin(&f, &cfg, "CAsamehost2");
+    snprintf(f.rec.media_url, sizeof(f.rec.media_url),
+             "http://127.0.0.1:%d" PREFIX "/Recordings/../../../../public/z.wav", api.port);
+    atomic_store(&api.auth_seen, -1);
+    assert_int_equal(fetch_run(&f, NULL, NULL), RECD_OK);
+    assert_int_equal(atomic_load(&api.auth_seen), 0);
+    fetch_end(&f);
+}
+
+/* Every page is read (next_page_uri); the newest completed one wins. */
+static void test_twilio_paged_listing(void **state)
+{
+    struct fetch f;
+    int before = atomic_load(&api.listings);
+    assert_int_equal(twilio_fetch_sid(&f, "CApaged"), RECD_OK);
+    assert_body(&f, &B_NEWEST);
+    assert_string_equal(f.res.recording_sid, "REnewest");
+    assert_int_equal(atomic_load(&api.listings), before + 3);
+    fetch_end(&f);
+}
+
 /* Every failure the upstream can produce, by call sid (see on_listing). */
 static void test_twilio_failures(void **state)
 {
@@ -496,13 +574,17 @@ static void test_twilio_failures(void **state)
     } cases[] = {
         { "CAempty", RECD_ENOTFOUND, "recording_not_found", 200 },
         { "CAgone", RECD_ENOTFOUND, "recording_not_found", 404 },
-        { "CAproc", RECD_EUPSTREAM, "upstream_error", 200 },
+        { "CAproc", RECD_EPENDING, "recording_pending", 200 },
+        { "CAenc", RECD_EUPSTREAM_PERM, "recording_encrypted", 200 },
+        { "CAbadnext", RECD_EUPSTREAM_PERM, "upstream_error", 200 },
         { "CAhuge", RECD_EUPSTREAM_PERM, "upstream_error", 200 },
         { "CAmissing", RECD_ENOTFOUND, "recording_not_found", 404 }, /* media 404 */
         { "CA500", RECD_EUPSTREAM, "upstream_error", 500 },
         { "CA403", RECD_EAUTH, "upstream_auth", 403 },
         { "CA418", RECD_EUPSTREAM_PERM, "upstream_error", 418 },
         { "CAempty200", RECD_EUPSTREAM, "upstream_error", 200 },
+        { "CAnotaudio", RECD_EUPSTREAM_PERM, "recording_not_audio", 200 },
+        { "CAshort", RECD_EUPSTREAM_PERM, "recording_not_audio", 200 },
         { "CAtrunc", RECD_ETRUNCATED, "truncated", 200 },
         { "CAloop", RECD_EUPSTREAM_PERM, "upstream_error", 302 },
         { "CAftp", RECD_EUPSTREAM_PERM, "upstream_error", 302 },
@@ -835,7 +917,18 @@ static void test_pick(void **state)
         { HAPPY_LISTING, RECD_OK, "REnewest" },
         { "{\"recordings\":[]}", RECD_ENOTFOUND, "" },
         { "{\"recordings\":[{\"sid\":\"REa\",\"status\":\"failed\"}]}", RECD_ENOTFOUND, "" },
-        { "{\"recordings\":[{\"sid\":\"REa\",\"status\":\"in-progress\"}]}", RECD_EUPSTREAM, "" },
+        { "{\"recordings\":[{\"sid\":\"REa\",\"status\":\"in-progress\"}]}", RECD_EPENDING, "" },
+        { "{\"recordings\":[{\"sid\":\"REa\",\"status\":\"paused\"}]}", RECD_EPENDING, "" },
+        /* A completed one is served even when a newer one is still coming. */
+        { "{\"recordings\":[{\"sid\":\"REa\",\"status\":\"processing\"},"
+          "{\"sid\":\"REb\",\"status\":\"completed\","
+          "\"date_created\":\"Tue, 24 Nov 2026 10:00:00 +0000\"}]}", RECD_OK, "REb" },
+        /* Voice Recording Encryption: refused, never downloaded. */
+        { "{\"recordings\":[{\"sid\":\"REe\",\"status\":\"completed\","
+          "\"encryption_details\":{\"type\":\"rsa-aes\",\"public_key_sid\":\"CR1\"}}]}",
+          RECD_EUPSTREAM_PERM, "REe" },
+        { "{\"recordings\":[{\"sid\":\"REe\",\"status\":\"completed\","
+          "\"encryption_details\":null}]}", RECD_OK, "REe" },
         /* An unparsable date loses to a parsable one, wherever it is. */
         { "{\"recordings\":[{\"sid\":\"REa\",\"status\":\"completed\",\"date_created\":\"x\"},"
           "{\"sid\":\"REb\",\"status\":\"completed\","
@@ -1106,6 +1199,23 @@ static void test_fake_url_bearer(void **state)
     fetch_end(&f);
 }
 
+static void test_looks_like_audio(void **state)
+{
+    static const struct {
+        const char *head;
+        bool audio;
+    } cases[] = {
+        { "RIFF\x24\x00\x00\x00WAVEfmt ", true }, { "RF64\xff\xff\xff\xffWAVEds64", true },
+        { "ID3\x04\x00\x00\x00\x00\x00\x00\x00\x00", true }, { "\xff\xfb\x90\x64\x00\x00\x00\x00\x00\x00\x00\x00", true },
+        { "RIFF\x24\x00\x00\x00AVI LIST", false }, { "<html><body>", false },
+        { "\x8f\x1c\xd2\x00\x00\x00\x00\x00\x00\x00\x00\x00", false }, { "{\"code\":2040", false },
+    };
+    for (size_t i = 0; i < RECD_ARRAY_LEN(cases); i++)
+        if (download_looks_like_audio((const unsigned char *)cases[i].head, 12) != cases[i].audio)
+            fail_msg("case %zu", i);
+    assert_false(download_looks_like_audio((const unsigned char *)"RIFF", 4));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1117,6 +1227,9 @@ int main(void)
         cmocka_unit_test(test_twilio_known_media_url_skips_listing),
         cmocka_unit_test(test_twilio_known_recording_sid_skips_listing),
         cmocka_unit_test(test_twilio_redirect_drops_credentials),
+        cmocka_unit_test(test_twilio_same_host_outside_recordings_gets_no_credentials),
+        cmocka_unit_test(test_twilio_paged_listing),
+        cmocka_unit_test(test_looks_like_audio),
         cmocka_unit_test(test_twilio_stored_url_elsewhere_gets_no_credentials),
         cmocka_unit_test(test_twilio_failures),
         cmocka_unit_test(test_twilio_truncated_keeps_what_arrived),

@@ -53,7 +53,7 @@ static void assert_num(const json_t *o, const char *key, double want)
 
 static const char *const item_keys[] = {
     "call_sid", "recording_sid", "provider", "format", "duration_s", "size_bytes",
-    "state", "progress", "created_at", "last_played_at", "error",
+    "state", "progress", "created_at", "last_played_at", "error", "pending",
 };
 
 static void blank_recording(struct store_recording *rec, const char *sid)
@@ -166,6 +166,54 @@ static void test_item_error_only_when_failed_or_missing(void **state)
     }
 }
 
+/* Waiting for the provider: the state stays queued/running, "pending" says
+ * why, and "error" stays null (it is not a failure). */
+static void test_item_and_run_pending(void **state)
+{
+    static const struct {
+        enum rec_state state;
+        const char *code;
+        bool pending;
+    } cases[] = {
+        { REC_QUEUED, STORE_PENDING_CODE, true }, { REC_RUNNING, STORE_PENDING_CODE, true },
+        { REC_QUEUED, "upstream_error", false }, { REC_READY, STORE_PENDING_CODE, false },
+        { REC_FAILED, "recording_pending_timeout", false },
+    };
+    for (size_t i = 0; i < RECD_ARRAY_LEN(cases); i++) {
+        struct store_recording rec;
+        blank_recording(&rec, "CApend");
+        rec.state = cases[i].state;
+        recd_strlcpy(rec.error_code, cases[i].code, sizeof(rec.error_code));
+        json_t *o = recording_json_item_new(&rec, -1);
+        assert_true(json_is_boolean(json_object_get(o, "pending")));
+        assert_int_equal(json_is_true(json_object_get(o, "pending")), cases[i].pending);
+        if (cases[i].pending)
+            assert_true(json_is_null(json_object_get(o, "error")));
+        json_decref(o);
+    }
+    struct store_run run;
+    memset(&run, 0, sizeof(run));
+    run.id = 1;
+    recd_strlcpy(run.call_sid, "CApend", sizeof(run.call_sid));
+    recd_strlcpy(run.recording_sid, "REchosen", sizeof(run.recording_sid));
+    run.status = RUN_QUEUED;
+    run.pending_since = T_MS;
+    json_t *o = recording_json_run_new(&run);
+    assert_true(json_is_true(json_object_get(o, "pending")));
+    assert_str(o, "pending_since", T_ISO);
+    assert_str(o, "recording_sid", "REchosen");
+    json_decref(o);
+    run.bytes_done = 1; /* bytes flow: no longer waiting */
+    o = recording_json_run_new(&run);
+    assert_true(json_is_false(json_object_get(o, "pending")));
+    json_decref(o);
+    run.bytes_done = 0;
+    run.status = RUN_COMPLETED;
+    o = recording_json_run_new(&run);
+    assert_true(json_is_false(json_object_get(o, "pending")));
+    json_decref(o);
+}
+
 static void test_item_error_message_not_utf8(void **state)
 {
     /*
@@ -193,6 +241,7 @@ static void test_item_error_message_not_utf8(void **state)
 static const char *const run_keys[] = {
     "id", "call_sid", "status", "attempt", "bytes_done", "bytes_total", "lease_owner",
     "error_code", "error_message", "created_at", "started_at", "finished_at", "next_attempt_at",
+    "recording_sid", "pending", "pending_since",
 };
 
 static void test_run_queued(void **state)
@@ -213,7 +262,8 @@ static void test_run_queued(void **state)
     assert_int_equal(json_integer_value(json_object_get(o, "bytes_done")), 0);
     assert_str(o, "created_at", T_ISO);
     static const char *nulls[] = { "bytes_total", "lease_owner", "error_code", "error_message",
-                                   "started_at", "finished_at", "next_attempt_at" };
+                                   "started_at", "finished_at", "next_attempt_at",
+                                   "recording_sid", "pending_since" };
     for (size_t i = 0; i < RECD_ARRAY_LEN(nulls); i++)
         assert_null_field(o, nulls[i]);
     json_decref(o);
@@ -433,6 +483,7 @@ int main(void)
         cmocka_unit_test(test_item_progress_and_zero_duration),
         cmocka_unit_test(test_item_error_only_when_failed_or_missing),
         cmocka_unit_test(test_item_error_message_not_utf8),
+        cmocka_unit_test(test_item_and_run_pending),
         cmocka_unit_test(test_run_queued),
         cmocka_unit_test(test_run_full),
         cmocka_unit_test(test_parse_minimal_zeroes_rest),

@@ -279,8 +279,8 @@ static void test_open_and_migrate(void **state)
     assert_int_equal(store_migrate(again), RECD_OK);
     assert_int_equal(store_ping(again), RECD_OK);
     store_close(again);
-    assert_int_equal(raw_int(f, "SELECT COUNT(*) FROM schema_migrations"), 1);
-    assert_int_equal(raw_int(f, "SELECT MAX(version) FROM schema_migrations"), 1);
+    assert_int_equal(raw_int(f, "SELECT COUNT(*) FROM schema_migrations"), 2);
+    assert_int_equal(raw_int(f, "SELECT MAX(version) FROM schema_migrations"), 2);
     assert_int_equal(raw_int(f, "SELECT COUNT(*) FROM pg_indexes WHERE schemaname = "
                                 "current_schema() AND indexname = 'recording_runs_one_active'"),
                      1);
@@ -345,7 +345,7 @@ static void test_concurrent_migrate(void **state)
             fail_msg("migrator %d: %s (%s)", i, recd_strerror(m[i].err), m[i].open_err);
     }
     pthread_barrier_destroy(&barrier);
-    assert_int_equal(raw_int(f, "SELECT COUNT(*) FROM schema_migrations"), 1);
+    assert_int_equal(raw_int(f, "SELECT COUNT(*) FROM schema_migrations"), 2);
 }
 
 /* ---- the dedup path and the life cycle ---------------------------------- */
@@ -1149,10 +1149,10 @@ static void test_upsert_and_cache_fields(void **state)
     memset(&in, 0, sizeof(in));
     in.duration_s = -1;
     recd_strlcpy(in.call_sid, "CA8", sizeof(in.call_sid));
-    recd_strlcpy(in.recording_sid, "RE9", sizeof(in.recording_sid));
+    recd_strlcpy(in.recording_sid, "RE0123", sizeof(in.recording_sid));
     assert_int_equal(store_upsert_recording(f->st, &in), RECD_OK);
     rec = get_rec(f->st, "CA8");
-    assert_string_equal(rec.recording_sid, "RE9");
+    assert_string_equal(rec.recording_sid, "RE0123");
     assert_string_equal(rec.media_url, hostile);
     assert_string_equal(rec.format, "wav");
     assert_true(rec.duration_s > 6.9 && rec.duration_s < 7.1);

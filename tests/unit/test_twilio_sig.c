@@ -4,6 +4,9 @@
  * example and vectors computed independently with Python:
  *   s = url + "".join(k + v for k, v in sorted(pairs))
  *   base64.b64encode(hmac.new(token, s, hashlib.sha1).digest())
+ * and, where the order is JavaScript's (UTF-16 code units) or identical
+ * pairs collapse, with the official twilio package 6.2.0:
+ *   getExpectedTwilioSignature(token, url, params)
  */
 #include "proto/twilio_sig.h"
 
@@ -59,6 +62,15 @@ static const struct sig_case cases[] = {
      "wh13ix7Pv9MTLy1MvuZJe2o0W6A="},
     {"utf-8", "tok\xc3\xa9n", "http://h/x?q=\xc3\xa9", 2,
      {{"Body", "h\xc3\xa9llo w\xc3\xb6rld"}, {"B", "+1 2"}}, "igg24hvKvwY2Q2gws2u2V92A5To="},
+    /* The helpers build a Set of each key's values: a repeated pair counts once. */
+    {"identical pairs once", "k", "http://h/x", 5,
+     {{"b", "2"}, {"a", "z"}, {"a", "y"}, {"a", ""}, {"a", "y"}}, "wh13ix7Pv9MTLy1MvuZJe2o0W6A="},
+    /* UTF-16 order: U+1F600 (a surrogate pair) sorts before U+E000, in
+     * keys and in a repeated key's values (twilio 6.2.0). */
+    {"utf-16 keys", "k", "http://h/x", 2, {{"\xee\x80\x80", "1"}, {"\xf0\x9f\x98\x80", "2"}},
+     "nql9WEN/n0sNaYpRZcc1R0S3fOc="},
+    {"utf-16 values", "k", "http://h/x", 2, {{"k", "\xef\xbf\xbd"}, {"k", "\xf0\x9f\x98\x80"}},
+     "FK2o1g6UBnADtvhVsnGLF+/l6EA="},
     /* Byte order: '_' (0x5f) sorts between upper and lower case. */
     {"byte order", "k", "http://h/", 4, {{"a", "1"}, {"B", "2"}, {"_", "3"}, {"Z", "4"}},
      "q6UEihuRynqzDzb66a3Zh3vYupI="},
@@ -140,6 +152,40 @@ static void test_twilio_with_form_body(void **state)
     form_free(pairs, n);
 }
 
+static void test_utf16_cmp(void **state)
+{
+    (void)state;
+    assert_true(twilio_utf16_cmp("a", "b") < 0);
+    assert_true(twilio_utf16_cmp("ab", "a") > 0);
+    assert_int_equal(twilio_utf16_cmp("x\xc3\xa9", "x\xc3\xa9"), 0);
+    assert_true(twilio_utf16_cmp("\xc3\xa9", "\xe6\x97\xa5") < 0);            /* U+E9 < U+65E5 */
+    assert_true(twilio_utf16_cmp("\xf0\x9f\x98\x80", "\xee\x80\x80") < 0);  /* surrogates first */
+    assert_true(twilio_utf16_cmp("\xef\xbf\xbd", "\xf0\x9f\x98\x80") > 0);
+    assert_true(twilio_utf16_cmp("\xed\x9f\xbf", "\xf0\x9f\x98\x80") < 0);  /* U+D7FF */
+}
+
+/* Any listed spelling of the URL is accepted; none other. */
+static void test_request_valid_any_spelling(void **state)
+{
+    (void)state;
+    const struct sig_case *c = &cases[3];
+    struct twilio_urls urls;
+    assert_int_equal(twilio_urls_build("https://recd.example.com:443",
+                                       "/webhooks/twilio/recording-status", &urls), RECD_OK);
+    assert_true(twilio_request_valid(c->token, &urls, c->pairs, c->n, c->want));
+    char sig[TWILIO_SIG_LEN];
+    twilio_signature(c->token, "https://recd.example.com:443/webhooks/twilio/recording-status",
+                     c->pairs, c->n, sig, sizeof(sig));
+    assert_true(twilio_request_valid(c->token, &urls, c->pairs, c->n, sig));
+    assert_false(twilio_request_valid(c->token, &urls, c->pairs, c->n - 1, sig));
+    assert_false(twilio_request_valid(c->token, NULL, c->pairs, c->n, sig));
+    twilio_urls_free(&urls);
+    assert_int_equal(twilio_urls_build("https://recd.example.com",
+                                       "/webhooks/twilio/recording-status?x=1", &urls), RECD_OK);
+    assert_false(twilio_request_valid(c->token, &urls, c->pairs, c->n, c->want));
+    twilio_urls_free(&urls);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -147,6 +193,8 @@ int main(void)
         cmocka_unit_test(test_twilio_pairs_not_reordered),
         cmocka_unit_test(test_twilio_rejects),
         cmocka_unit_test(test_twilio_with_form_body),
+        cmocka_unit_test(test_utf16_cmp),
+        cmocka_unit_test(test_request_valid_any_spelling),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

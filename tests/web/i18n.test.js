@@ -45,6 +45,34 @@ test('every state, player state and error kind the UI can show has a string', as
   for (const k of ERROR_KINDS) assert.ok(en[`error.${k}`], `error.${k}`);
 });
 
+test('every string the code asks for exists in both files', async () => {
+  // Keys written literally in web/*.js and data-i18n* attributes in index.html.
+  const { readFile, readdir } = await import('node:fs/promises');
+  const dir = new URL('../../web/', import.meta.url);
+  const used = new Set();
+  for (const f of (await readdir(dir)).filter((n) => n.endsWith('.js') || n.endsWith('.html'))) {
+    const text = await readFile(new URL(f, dir), 'utf8');
+    for (const m of text.matchAll(/\bt\(\s*'([a-zA-Z]+\.[\w.]+)'/g)) used.add(m[1]);
+    for (const m of text.matchAll(/data-i18n(?:-[a-z-]+)?="([\w.]+)"/g)) used.add(m[1]);
+    for (const m of text.matchAll(/'((?:lane|code|call\.direction)\.[\w]+)'/g)) used.add(m[1]);
+  }
+  assert.ok(used.size > 40, `found ${used.size} keys`);
+  for (const key of used) {
+    assert.ok(Object.hasOwn(en, key), `en.js lacks ${key}`);
+    assert.ok(Object.hasOwn(he, key), `he.js lacks ${key}`);
+  }
+});
+
+test('every error code the server or worker sends has words in both languages', () => {
+  const codes = ['recording_not_found', 'upstream_failed', 'upstream_error', 'upstream_auth', 'too_big',
+    'io_error', 'invalid_call_sid', 'store_unavailable', 'busy'];
+  for (const c of codes) {
+    assert.ok(en[`code.${c}`], `en code.${c}`);
+    assert.ok(he[`code.${c}`], `he code.${c}`);
+    assert.doesNotMatch(he[`code.${c}`], /[A-Za-z]{5,}/, `he code.${c} is Hebrew, not English`);
+  }
+});
+
 test('pickLanguage: a stored choice wins; he*/iw* → Hebrew; else English', () => {
   assert.equal(pickLanguage(null, ['he-IL', 'en-US']), 'he');
   assert.equal(pickLanguage(null, ['HE']), 'he');
@@ -60,11 +88,11 @@ test('pickLanguage: a stored choice wins; he*/iw* → Hebrew; else English', () 
 
 test('t() fills placeholders in the current language; RTL for Hebrew only', () => {
   setLanguage('en');
-  assert.equal(t('aria.play', { sid: 'CA1' }), 'Play recording CA1');
+  assert.equal(t('action.play') + t('row.suffix', { sid: 'CA1' }), 'Play recording CA1');
   assert.equal(t('no.such.key'), 'no.such.key');
   assert.equal(isRtl(), false);
   setLanguage('he');
-  assert.equal(t('aria.play', { sid: 'CA1' }), 'ניגון ההקלטה CA1');
+  assert.equal(t('action.play') + t('row.suffix', { sid: 'CA1' }), 'ניגון: הקלטה CA1');
   assert.equal(isRtl(), true);
   setLanguage('en');
 });

@@ -17,6 +17,10 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include <curl/curl.h>
+
+#include "fp_callback.h"
+#include "fp_calls.h"
 #include "fp_http.h"
 #include "fp_knobs.h"
 #include "fp_state.h"
@@ -153,18 +157,28 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
 
 	fp_state_init(&o.knobs);
+	fp_calls_init();
+	curl_global_init(CURL_GLOBAL_DEFAULT);
 	struct MHD_Daemon *d = fp_http_start(&o.addr, o.verbose, &port);
 	if (d == NULL) {
 		fprintf(stderr, "fake-provider: cannot listen on %s:%u\n", o.addr_text,
 			(unsigned)ntohs(o.addr.sin_port));
+		curl_global_cleanup();
+		fp_calls_cleanup();
 		fp_state_cleanup();
 		return 1;
 	}
+	char self[96];
+	snprintf(self, sizeof(self), "http://%s:%u", o.addr_text, port);
+	fp_callback_start(self);
 	printf("fake-provider listening on %s:%u\n", o.addr_text, port);
 	fflush(stdout);
 	while (sigwait(&stop_signals, &sig) != 0)
 		;
 	fp_http_stop(d);
+	fp_callback_stop();
+	curl_global_cleanup();
+	fp_calls_cleanup();
 	fp_state_cleanup();
 	return 0;
 }

@@ -17,7 +17,9 @@
 #include <microhttpd.h>
 
 #include "fp_buf.h"
+#include "fp_calls.h"
 #include "fp_provider.h"
+#include "fp_twilio.h"
 #include "fp_reply.h"
 #include "fp_state.h"
 
@@ -91,6 +93,7 @@ static enum MHD_Result reset(struct MHD_Connection *c, struct fp_req *r)
 {
 	size_t len = 0;
 	fp_state_reset();
+	fp_calls_reset_counters();
 	char *body = fp_state_stats_json(NULL, &len);
 	return fp_reply_json(c, r, 200, body, len);
 }
@@ -116,6 +119,9 @@ static enum MHD_Result route(struct MHD_Connection *c, struct fp_req *r,
 		return control(c, r, post);
 	if (strcmp(url, "/_reset") == 0 && post)
 		return reset(c, r);
+	if (strncmp(url, "/_twilio", 8) == 0 || strcmp(url, "/_callback") == 0 ||
+	    strcmp(url, "/_rerecord") == 0)
+		return fp_twilio_control(c, r, url, post);
 	if (!get && !head)
 		return fp_reply_error(c, r, 405, "method not allowed");
 	if (prefixed(url, TWILIO_PREFIX, &rest))

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum kind { KIND_INT, KIND_BOOL, KIND_SID, KIND_SECRET };
+enum kind { KIND_INT, KIND_BOOL, KIND_SID, KIND_SECRET, KIND_TEXT };
 
 struct knob {
 	const char *name; /* query spelling; the flag uses '-' */
@@ -37,6 +37,13 @@ static const struct knob knobs[] = {
 	{ "truncate", KIND_BOOL, F(truncate), 0, 1, "", "close media responses after half the body" },
 	{ "duration_s", KIND_INT, F(duration_s), 0, 3600, "N", "audio duration in seconds" },
 	{ "redirect", KIND_BOOL, F(redirect), 0, 1, "", "media requests answer 302 to /media/{sid}.{ext}" },
+	{ "channels", KIND_INT, F(channels), 1, 2, "N", "1 = mono tone, 2 = dual-channel WAV (a dialogue, one voice per channel)" },
+	{ "mp3_file", KIND_SECRET, F(mp3_file), 0, 0, "PATH", ".mp3 media serves this file (a real MP3) instead of the WAV bytes" },
+	{ "processing_s", KIND_INT, F(processing_s), 0, 3600, "N", "a call's recordings stay 'processing' for N s after it is first seen" },
+	{ "page_size", KIND_INT, F(page_size), 1, 1000, "N", "recordings per listing page (next_page_uri links the rest)" },
+	{ "encrypted", KIND_BOOL, F(encrypted), 0, 1, "", "completed recordings carry encryption_details" },
+	{ "storage_host", KIND_TEXT, F(storage_host), 0, 0, "HOST:PORT", "redirect media there (another host: it refuses credentials, 400)" },
+	{ "callback_url", KIND_TEXT, F(callback_url), 0, 0, "URL", "send signed recording status callbacks here (see /_callback)" },
 };
 
 #define NKNOBS (sizeof(knobs) / sizeof(knobs[0]))
@@ -47,6 +54,8 @@ void fp_knobs_defaults(struct fp_knobs *k)
 	snprintf(k->account_sid, sizeof(k->account_sid), "%s", "ACfake00000000000000000000000000000");
 	snprintf(k->auth_token, sizeof(k->auth_token), "%s", "fake-token");
 	k->duration_s = 4;
+	k->channels = 1;
+	k->page_size = 50;
 }
 
 bool fp_sid_valid(const char *s)
@@ -86,6 +95,17 @@ bool fp_knobs_is_bool(const char *name)
 {
 	const struct knob *d = find(name);
 	return d != NULL && d->kind == KIND_BOOL;
+}
+
+/* A host or URL: printable ASCII without spaces or quotes, <= 255 bytes. */
+static bool text_ok(const char *s)
+{
+	if (strlen(s) > FP_SECRET_MAX)
+		return false;
+	for (; *s; s++)
+		if (*s <= ' ' || *s >= 0x7f || *s == '"' || *s == '\\')
+			return false;
+	return true;
 }
 
 static int parse_int(const struct knob *d, const char *value, long long *pv)
@@ -136,6 +156,11 @@ int fp_knobs_set(struct fp_knobs *k, const char *name, const char *value,
 		break;
 	case KIND_SECRET:
 		rc = strlen(value) <= FP_SECRET_MAX ? 0 : -1;
+		if (rc == 0)
+			snprintf(field, FP_SECRET_MAX + 1, "%s", value);
+		break;
+	case KIND_TEXT:
+		rc = text_ok(value) ? 0 : -1;
 		if (rc == 0)
 			snprintf(field, FP_SECRET_MAX + 1, "%s", value);
 		break;

@@ -30,6 +30,14 @@ struct fp_knobs {
 	long long duration_s;                /* audio length */
 	bool truncate;                       /* close after half the body */
 	bool redirect;                       /* 302 to /media/{sid}.{ext} */
+	long long channels;                  /* 1 = mono tone, 2 = dual-channel dialogue */
+	char mp3_file[FP_SECRET_MAX + 1];    /* "" = .mp3 gets the WAV bytes */
+	/* Twilio as it really behaves (recd issue 10) */
+	long long processing_s;              /* a call's recordings stay "processing" this long */
+	long long page_size;                 /* recordings per listing page */
+	bool encrypted;                      /* completed recordings carry encryption_details */
+	char storage_host[FP_SECRET_MAX + 1]; /* redirect to this host:port; it refuses credentials */
+	char callback_url[FP_SECRET_MAX + 1]; /* recd's status callback URL ("" = none) */
 };
 
 /** Fill k with the documented defaults. */

@@ -26,8 +26,11 @@ enum fp_call_kind {
 
 /** Which kind of call this call_sid stands for (by prefix). */
 enum fp_call_kind fp_listing_kind(const char *call_sid);
-/** Append the listing page for call_sid (empty if kind is FP_CALL_EMPTY). */
+/** Append page `page` (0-based, k->page_size recordings each, with
+ *  next_page_uri to the next) of the listing for call_sid (empty if kind is
+ *  FP_CALL_EMPTY). processing: every recording is still "processing". */
 void fp_listing_json(struct fp_buf *b, const struct fp_knobs *k,
-		     const char *call_sid, enum fp_call_kind kind);
+		     const char *call_sid, enum fp_call_kind kind, long long page,
+		     bool processing);
 
 #endif

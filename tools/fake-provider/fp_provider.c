@@ -11,6 +11,7 @@
  */
 #include "fp_provider.h"
 
+#include <openssl/evp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,8 @@
 
 #include "fp_audio.h"
 #include "fp_buf.h"
+#include "fp_callback.h"
+#include "fp_calls.h"
 #include "fp_listing.h"
 #include "fp_state.h"
 
@@ -31,7 +34,29 @@ struct body {
 	uint64_t limit;    /* bytes really sent: size, or size / 2 if truncating */
 	long long rate;    /* bytes per second, 0 = unlimited */
 	long long start_ms; /* monotonic time of the first byte, 0 = not yet */
+	unsigned channels;
+	unsigned char *file; /* owned: the --mp3-file bytes, or NULL (generated WAV) */
+	bool scramble;     /* encrypted: ciphertext-like bytes, no RIFF header */
 };
+
+#define MP3_FILE_MAX (16u << 20)
+
+/* Read the whole --mp3-file (a small fixture); NULL if unreadable. Caller frees. */
+static unsigned char *load_file(const char *path, uint64_t *psize)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		return NULL;
+	unsigned char *b = fp_xcalloc(1, MP3_FILE_MAX);
+	size_t n = fread(b, 1, MP3_FILE_MAX, f);
+	fclose(f);
+	if (n == 0 || n == MP3_FILE_MAX) {
+		free(b);
+		return NULL;
+	}
+	*psize = n;
+	return b;
+}
 
 /* A file name "NAME" or "NAME.wav" / "NAME.mp3" with NAME a valid sid. */
 struct file {
@@ -125,13 +150,20 @@ static ssize_t on_read(void *cls, uint64_t pos, char *buf, size_t max)
 		if (!fp_sleep_ms(due - fp_mono_ms()))
 			return MHD_CONTENT_READER_END_WITH_ERROR;
 	}
-	fp_audio_fill(b->freq, b->duration_s, pos, (unsigned char *)buf, n);
+	if (b->file != NULL)
+		memcpy(buf, b->file + pos, n);
+	else
+		fp_audio_fill_ch(b->freq, b->duration_s, b->channels, pos, (unsigned char *)buf, n);
+	for (size_t i = 0; b->scramble && i < n; i++)
+		buf[i] ^= (char)0xA5; /* Voice Recording Encryption: Twilio serves ciphertext */
 	return (ssize_t)n;
 }
 
 static void on_body_free(void *cls)
 {
-	free(cls);
+	struct body *b = cls;
+	free(b->file);
+	free(b);
 }
 
 static enum MHD_Result send_audio(struct MHD_Connection *c, struct fp_req *r,
@@ -141,16 +173,25 @@ static enum MHD_Result send_audio(struct MHD_Connection *c, struct fp_req *r,
 	struct body *b = fp_xcalloc(1, sizeof(*b));
 	b->freq = fp_audio_freq(rec_sid);
 	b->duration_s = (unsigned)k->duration_s;
-	b->size = fp_audio_size(b->duration_s);
+	b->channels = (unsigned)k->channels;
+	b->size = fp_audio_size_ch(b->duration_s, b->channels);
+	if (strcmp(ext, "mp3") == 0 && k->mp3_file[0] != '\0') {
+		b->file = load_file(k->mp3_file, &b->size);
+		if (b->file == NULL) {
+			free(b);
+			return fp_reply_error(c, r, 500, "fake-provider: cannot read --mp3-file");
+		}
+	}
 	b->limit = k->truncate ? b->size / 2 : b->size;
 	b->rate = k->rate;
+	b->scramble = k->encrypted;
 	struct MHD_Response *resp =
 		MHD_create_response_from_callback(b->size, BLOCK_SIZE, on_read, b, on_body_free);
 	if (resp == NULL) {
-		free(b);
+		on_body_free(b);
 		return MHD_NO;
 	}
-	/* The fake does not encode MP3: .mp3 gets the same WAV bytes. */
+	/* The fake does not encode MP3: .mp3 gets the WAV bytes unless --mp3-file. */
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 				strcmp(ext, "mp3") == 0 ? "audio/mpeg" : "audio/wav");
 	r->audio = get;
@@ -158,10 +199,12 @@ static enum MHD_Result send_audio(struct MHD_Connection *c, struct fp_req *r,
 }
 
 static enum MHD_Result redirect(struct MHD_Connection *c, struct fp_req *r,
-				const char *rec_sid, const char *ext)
+				const struct fp_knobs *k, const char *rec_sid, const char *ext)
 {
 	char location[512];
 	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+	if (k->storage_host[0] != '\0') /* another host, as Twilio's storage is */
+		host = k->storage_host;
 	if (host != NULL && strlen(host) < 256)
 		snprintf(location, sizeof(location), "http://%s/media/%s.%s", host, rec_sid, ext);
 	else
@@ -188,7 +231,7 @@ static enum MHD_Result answer_media(struct MHD_Connection *c, struct fp_req *r,
 		return fp_reply_response(c, r, 429, resp);
 	}
 	if (k->redirect)
-		return redirect(c, r, rec_sid, ext);
+		return redirect(c, r, k, rec_sid, ext);
 	return send_audio(c, r, k, rec_sid, ext, get);
 }
 
@@ -198,11 +241,29 @@ static void credit_call(struct fp_req *r, const char *call_sid)
 	r->has_call = true;
 }
 
+/* First sight of a call starts its processing clock; Twilio calls back
+ * when processing ends (a moment after, so the listing agrees by then). */
+static void see(const struct fp_knobs *k, const char *call_sid)
+{
+	if (fp_calls_seen(call_sid) && k->processing_s > 0)
+		fp_callback_schedule(call_sid, k->processing_s * 1000 + 100);
+}
+
+/* ?Page=N of a listing request; 0 when absent or not a number. */
+static long long page_of(struct MHD_Connection *c)
+{
+	const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "Page");
+	char *end = NULL;
+	long long page = v != NULL ? strtoll(v, &end, 10) : 0;
+	return v != NULL && end != v && *end == '\0' && page >= 0 && page < 1000000 ? page : 0;
+}
+
 static enum MHD_Result listing(struct MHD_Connection *c, struct fp_req *r,
 			       const struct fp_knobs *k, const char *url,
 			       const char *account, const char *call_sid)
 {
 	fp_state_count_listing(call_sid);
+	see(k, call_sid);
 	if (!fp_sleep_ms(k->listing_latency_ms))
 		return MHD_NO;
 	if (!basic_auth_ok(c, k))
@@ -214,13 +275,13 @@ static enum MHD_Result listing(struct MHD_Connection *c, struct fp_req *r,
 		return reply_not_found(c, r, url);
 	for (int i = 0; kind == FP_CALL_NORMAL && i < FP_NRECORDINGS; i++) {
 		char sid[FP_RECORDING_SID_LEN + 1];
-		fp_audio_recording_sid(call_sid, i, sid);
-		fp_state_register(sid, call_sid, i);
+		fp_calls_recording_sid(call_sid, i, sid); /* registers it */
 	}
 	struct fp_buf b;
 	size_t len = 0;
 	fp_buf_init(&b);
-	fp_listing_json(&b, k, call_sid, kind);
+	fp_listing_json(&b, k, call_sid, kind, page_of(c),
+			fp_calls_processing(call_sid, k->processing_s, NULL));
 	char *body = fp_buf_steal(&b, &len);
 	return fp_reply_json(c, r, 200, body, len);
 }
@@ -233,11 +294,14 @@ static enum MHD_Result twilio_media(struct MHD_Connection *c, struct fp_req *r,
 	int index = -1;
 	bool known = fp_state_lookup(f->name, call_sid, &index);
 	fp_state_count_media(known ? call_sid : NULL);
+	if (known)
+		see(k, call_sid);
 	if (!fp_sleep_ms(k->latency_ms))
 		return MHD_NO;
 	if (!basic_auth_ok(c, k))
 		return reply_unauthorized(c, r, "Basic realm=\"Twilio API\"");
-	if (strcmp(account, k->account_sid) != 0 || !known || index == FP_INDEX_PROCESSING)
+	if (strcmp(account, k->account_sid) != 0 || !known || index == FP_INDEX_PROCESSING ||
+	    fp_calls_processing(call_sid, k->processing_s, NULL))
 		return reply_not_found(c, r, url);
 	credit_call(r, call_sid);
 	return answer_media(c, r, k, f->name, f->ext, get);
@@ -271,6 +335,12 @@ enum MHD_Result fp_provider_storage(struct MHD_Connection *c, struct fp_req *r,
 	int index = -1;
 
 	fp_state_knobs(&k);
+	/* Storage on another host takes a signed URL, never the account's
+	 * credentials: S3 answers 400 to a second auth mechanism. */
+	bool auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION) != NULL;
+	fp_calls_count_storage(auth);
+	if (auth && k.storage_host[0] != '\0')
+		return fp_reply_error(c, r, 400, "Only one auth mechanism allowed (credentials sent to storage)");
 	if (!parse_file(rest, &f) || !fp_state_lookup(f.name, call_sid, &index) ||
 	    index == FP_INDEX_PROCESSING)
 		return reply_not_found(c, r, "media");
@@ -306,8 +376,7 @@ enum MHD_Result fp_provider_url_media(struct MHD_Connection *c, struct fp_req *r
 		return reply_unauthorized(c, r, "Bearer");
 	if (fp_listing_kind(f.name) != FP_CALL_NORMAL)
 		return reply_not_found(c, r, "media");
-	fp_audio_recording_sid(f.name, FP_INDEX_NEWEST, rec_sid);
-	fp_state_register(rec_sid, f.name, FP_INDEX_NEWEST);
+	fp_calls_recording_sid(f.name, FP_INDEX_NEWEST, rec_sid);
 	credit_call(r, f.name);
 	return answer_media(c, r, &k, rec_sid, f.ext, get);
 }
@@ -325,18 +394,30 @@ enum MHD_Result fp_provider_expected(struct MHD_Connection *c, struct fp_req *r)
 		return fp_reply_error(c, r, 400, "call_sid must match ^[A-Za-z0-9_-]{1,64}$");
 	if (fp_listing_kind(call_sid) != FP_CALL_NORMAL)
 		return reply_not_found(c, r, "recording");
-	fp_audio_recording_sid(call_sid, FP_INDEX_NEWEST, rec_sid);
-	fp_state_register(rec_sid, call_sid, FP_INDEX_NEWEST);
+	see(&k, call_sid);
+	fp_calls_recording_sid(call_sid, FP_INDEX_NEWEST, rec_sid);
 	unsigned duration = (unsigned)k.duration_s;
-	if (fp_audio_sha256(fp_audio_freq(rec_sid), duration, sha) != 0)
+	bool mp3 = format != NULL && strcmp(format, "mp3") == 0;
+	uint64_t size = fp_audio_size_ch(duration, (unsigned)k.channels);
+	if (mp3 && k.mp3_file[0] != '\0') {
+		unsigned char *file = load_file(k.mp3_file, &size);
+		unsigned char md[32];
+		unsigned int mdlen = 0;
+		int ok = file != NULL && EVP_Digest(file, size, md, &mdlen, EVP_sha256(), NULL) == 1;
+		free(file);
+		if (!ok)
+			return fp_reply_error(c, r, 500, "cannot hash --mp3-file");
+		for (unsigned i = 0; i < 32; i++)
+			snprintf(sha + 2 * i, 3, "%02x", md[i]);
+	} else if (fp_audio_sha256_ch(fp_audio_freq(rec_sid), duration, (unsigned)k.channels, sha) != 0) {
 		return fp_reply_error(c, r, 500, "SHA-256 failed");
+	}
 	struct fp_buf b;
 	size_t len = 0;
 	fp_buf_init(&b);
 	fp_buf_printf(&b, "{\"call_sid\":\"%s\",\"recording_sid\":\"%s\",\"sha256\":\"%s\""
 			  ",\"size\":%llu,\"format\":\"%s\",\"duration_s\":%u}",
-		      call_sid, rec_sid, sha, (unsigned long long)fp_audio_size(duration),
-		      format != NULL && strcmp(format, "mp3") == 0 ? "mp3" : "wav", duration);
+		      call_sid, rec_sid, sha, (unsigned long long)size, mp3 ? "mp3" : "wav", duration);
 	char *body = fp_buf_steal(&b, &len);
 	return fp_reply_json(c, r, 200, body, len);
 }
