@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 
-.PHONY: all build asan test unit integration e2e demo bench bench-smoke clean deps
+.PHONY: all build asan test unit integration e2e demo bench bench-smoke clean deps deb
 
 all: build
 
@@ -49,5 +49,9 @@ bench: build
 bench-smoke: build
 	@bench/run --smoke
 
+# recd_<version>_<arch>.deb in build-deb/ (dpkg-buildpackage; reproducible).
+deb:
+	@scripts/build-deb
+
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) build-deb

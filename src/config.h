@@ -1,14 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * config.h — every option of every subcommand, in one table (config.c),
- * filled from flags and RECD_<NAME> environment variables (a flag wins;
- * secrets also from RECD_<NAME>_FILE). After start-up the struct is
- * read-only and shared freely across threads.
+ * filled from, in rising precedence: the defaults, a config file of
+ * `key = value` lines (--config, RECD_CONFIG, or the compile-time
+ * RECD_DEFAULT_CONFIG when that file exists), RECD_<NAME> environment
+ * variables (secrets also from RECD_<NAME>_FILE or a systemd credential
+ * named like the option in $CREDENTIALS_DIRECTORY), and flags. After
+ * start-up the struct is read-only and shared freely across threads;
+ * what SIGHUP may change lives in a separate snapshot (live.h).
  */
 #ifndef RECD_CONFIG_H
 #define RECD_CONFIG_H
 
 #include "common.h"
+
+#include <stdio.h>
 
 /* Which subcommands an option applies to (for --help and validation). */
 enum {
@@ -19,6 +25,11 @@ enum {
     SCOPE_RUNS = 1 << 4,   /* recd runs */
     SCOPE_LINK = 1 << 5,   /* recd link */
 };
+
+/* Where an option's value came from (recd config --print). */
+enum config_origin { ORIGIN_DEFAULT = 0, ORIGIN_FILE, ORIGIN_ENV, ORIGIN_CREDENTIAL, ORIGIN_FLAG };
+
+#define CONFIG_OPTIONS_MAX 96
 
 struct config {
     /* store and cache */
@@ -65,6 +76,11 @@ struct config {
     char *call_sid;            /* recd runs --call-sid */
     int link_ttl_s;            /* recd link --ttl */
     bool help;
+    int drain_timeout_s;       /* SIGTERM: in-flight requests get this long */
+    char *config_file;         /* the file actually read, or NULL */
+    /* private: where each option's value came from, by table index */
+    unsigned char _origin[CONFIG_OPTIONS_MAX];
+    int _line[CONFIG_OPTIONS_MAX];  /* line in config_file for ORIGIN_FILE */
 };
 
 struct config_args {
@@ -81,5 +97,42 @@ void config_free(struct config *cfg);
 
 /** Print the options of a scope, generated from the same table. */
 void config_print_help(unsigned scope);
+
+/** One option as config_foreach() shows it; every pointer is borrowed for
+ *  the callback only. value is NULL when unset; secrets are never shown
+ *  (value is "<redacted>" when set). */
+struct config_item {
+    const char *name;
+    const char *value;
+    bool secret;
+    bool live;                  /* SIGHUP may change it */
+    enum config_origin origin;
+    const char *origin_detail;  /* "FILE:LINE", "RECD_X", "--x", "" */
+};
+typedef void (*config_item_cb)(const struct config_item *item, void *ctx);
+
+/** Call cb for every option a config file may hold, in table order. */
+void config_foreach(const struct config *cfg, config_item_cb cb, void *ctx);
+
+/** Call cb(name, live) for every file option whose value differs between
+ *  a and b (secrets compared, never passed on). */
+typedef void (*config_diff_cb)(const char *name, bool live, void *ctx);
+void config_diff(const struct config *a, const struct config *b, config_diff_cb cb, void *ctx);
+
+/** What the table says about one option a config file may hold (for the
+ *  generated recd.conf and recd(8)); pointers are static. */
+struct config_option_info {
+    const char *name;
+    const char *def;           /* NULL: unset by default */
+    const char *help;
+    bool secret, live, is_bool, is_int;
+    int64_t min, max;          /* for is_int */
+    unsigned scope;            /* SCOPE_* bits */
+};
+typedef void (*config_info_cb)(const struct config_option_info *info, void *ctx);
+void config_describe(config_info_cb cb, void *ctx);
+
+/** "RECD_" + upper(name) + suffix, '-' as '_'. */
+void config_env_name(const char *name, const char *suffix, char *out, size_t len);
 
 #endif

@@ -22,6 +22,7 @@ static const struct command {
     { "import", cli_import, "register recordings from a JSON-lines file" },
     { "link", cli_link, "print a signed /stream link for embedding (needs the link secret)" },
     { "passwd", cli_passwd, "print a users-file line for --auth basic:FILE (password on stdin)" },
+    { "config", cli_config, "show the effective configuration (--print), or the example file (--example)" },
 };
 
 static void usage(FILE *out)
@@ -31,12 +32,36 @@ static void usage(FILE *out)
     for (size_t i = 0; i < RECD_ARRAY_LEN(commands); i++)
         fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\n`recd COMMAND --help` lists a command's options. Every option can also be\n"
-                 "set as RECD_<NAME> in the environment (the flag wins).\n");
+                 "set as RECD_<NAME> in the environment and as `name = value` in a config\n"
+                 "file (--config FILE); a flag beats the environment, which beats the file.\n");
+}
+
+/* `recd --config FILE COMMAND …` (the order systemd units and people
+ * write) is `recd COMMAND … --config FILE`: argv is rearranged in place
+ * so the command comes first. Returns false on a dangling --config. */
+static bool hoist_config(int argc, char **argv)
+{
+    int n = 0;
+    if (argc > 2 && strcmp(argv[1], "--config") == 0)
+        n = 2;
+    else if (argc > 1 && strncmp(argv[1], "--config=", 9) == 0)
+        n = 1;
+    else
+        return argc != 2 || strcmp(argv[1], "--config") != 0;
+    char *opt[2] = { argv[1], argv[2] };
+    memmove(argv + 1, argv + 1 + n, (size_t)(argc - 1 - n) * sizeof(*argv));
+    for (int i = 0; i < n; i++)
+        argv[argc - n + i] = opt[i];
+    return true;
 }
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
+    if (!hoist_config(argc, argv)) {
+        fprintf(stderr, "recd: flag --config needs a value\n");
+        return 2;
+    }
+    if (argc < 2 || strncmp(argv[1], "--config", 8) == 0) {
         usage(stderr);
         return 2;
     }

@@ -19,6 +19,7 @@ int cli_status(int argc, char **argv);
 int cli_fetch(int argc, char **argv);
 int cli_import(int argc, char **argv);
 int cli_link(int argc, char **argv);
+int cli_config(int argc, char **argv);
 
 /** Load config for a subcommand; handles --help and bad flags. Returns
  *  false with *pexit set when the caller should exit now. */

@@ -2,45 +2,59 @@
 /*
  * serve.c — `recd serve` and `recd worker`: wires store, cache, provider,
  * the dedup path, held requests, workers and the HTTP server together,
- * then waits for SIGINT/SIGTERM. The main thread also flushes play times
- * to the store in batches (so /stream never writes to the store).
+ * then runs the signal loop on the main thread: SIGHUP reloads (a new
+ * live-settings generation, live.h), SIGTERM/SIGINT drain and stop. The
+ * main thread also flushes play times to the store in batches (so /stream
+ * never writes to the store) and beats the heart the watchdog checks.
  */
 #include "cli/cli.h"
+#include "cli/notify.h"
+#include "cli/settings.h"
 #include "http/auth.h"
 #include "http/server.h"
 #include "run/run.h"
 #include "run/waiters.h"
+#include "util/clock.h"
 #include "util/log.h"
 #include "worker/worker.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #define PLAYED_FLUSH_MS 5000
+#define TICK_MS 1000          /* the signal loop's heartbeat */
+#define DRAIN_POLL_MS 50
+#define ANSWER_GRACE_MS 1000  /* for held requests answered at the drain's end */
+#define PROBE_TIMEOUT_S 2     /* the watchdog's /healthz self-probe */
 
 struct app {
-    struct config cfg;
+    struct config cfg;          /* as loaded at start; read-only */
+    struct config *reloaded;    /* the last config SIGHUP applied, or NULL */
+    int argc;                   /* what to load again on SIGHUP */
+    char **argv;
+    unsigned scope;
+    bool with_http;
+    struct live *live;
+    struct watchdog *watchdog;
+    _Atomic int64_t heartbeat;  /* monotonic ms of the last signal-loop turn */
+    _Atomic bool draining;
     struct store *store;
     struct cache *cache;
-    struct provider *provider;
     struct metrics *metrics;
     struct gate *gate;
     struct runs *runs;
     struct waiters *waiters;
     struct worker_pool *pool;
     struct http_server *http;
-    struct auth *auth;
 };
-
-static bool is_loopback(const char *listen)
-{
-    return strncmp(listen, "127.", 4) == 0 || strncmp(listen, "localhost:", 10) == 0;
-}
 
 static void on_run_created(void *ctx)
 {
@@ -94,69 +108,6 @@ static bool open_cache(struct app *a)
     return store_list_ready(a->store, index_ready, a->cache) == RECD_OK;
 }
 
-static bool open_provider(struct app *a)
-{
-    const struct config *c = &a->cfg;
-    if (c->workers == 0)
-        return true; /* HTTP only: nothing is downloaded here */
-    struct provider_config pc = {
-        .kind = strcmp(c->provider, "url") == 0 ? PROVIDER_URL : PROVIDER_TWILIO,
-        .twilio_account_sid = c->twilio_account_sid,
-        .twilio_auth_token = c->twilio_auth_token,
-        .twilio_api_base = c->twilio_api_base,
-        .media_format = c->media_format,
-        .url_template = c->url_template,
-        .url_bearer_token = c->url_bearer_token,
-        .connect_timeout_ms = 10000,
-        .low_speed_timeout_ms = 30000,
-        .max_bytes = c->max_recording_bytes,
-    };
-    char err[256] = "";
-    a->provider = provider_new(&pc, err, sizeof(err));
-    if (!a->provider)
-        fprintf(stderr, "recd: provider: %s\n", err);
-    return a->provider != NULL;
-}
-
-/* Users, tokens and the link key, loaded before any thread starts. */
-static bool open_auth(struct app *a)
-{
-    const char *basic_file = NULL;
-    if (a->cfg.auth && auth_parse_flag(a->cfg.auth, &basic_file) != RECD_OK) {
-        fprintf(stderr, "recd: --auth %s: expected basic:FILE\n", a->cfg.auth);
-        return false;
-    }
-    struct auth_config ac = {
-        .basic_file = basic_file,
-        .api_token_file = a->cfg.api_token_file,
-        .link_secret = a->cfg.link_secret,
-    };
-    char err[512] = "";
-    a->auth = auth_new(&ac, err, sizeof(err));
-    if (!a->auth)
-        fprintf(stderr, "recd: %s\n", err);
-    return a->auth != NULL;
-}
-
-static bool validate(const struct config *c, const struct auth *auth, bool with_http)
-{
-    if (strcmp(c->provider, "twilio") != 0 && strcmp(c->provider, "url") != 0) {
-        fprintf(stderr, "recd: --provider must be twilio or url\n");
-        return false;
-    }
-    if (strcmp(c->media_format, "wav") != 0 && strcmp(c->media_format, "mp3") != 0) {
-        fprintf(stderr, "recd: --media-format must be wav or mp3\n");
-        return false;
-    }
-    if (with_http && !auth_enabled(auth) && !is_loopback(c->listen)) {
-        fprintf(stderr, "recd: refusing to listen on %s without authentication: recordings are private. "
-                        "Listen on 127.0.0.1, or configure --auth basic:FILE, --api-token-file or a link "
-                        "secret (docs/auth.md)\n", c->listen);
-        return false;
-    }
-    return true;
-}
-
 static void flush_played_one(const char *call_sid, int64_t played_ms, void *ctx)
 {
     struct app *a = ctx;
@@ -164,13 +115,190 @@ static void flush_played_one(const char *call_sid, int64_t played_ms, void *ctx)
         log_event(LOG_WARN, "STORE_ERROR", LF_S("op", "touch_played"), LF_S("call_sid", call_sid));
 }
 
-/* Block until SIGINT/SIGTERM; flush play times meanwhile. */
-static void wait_for_signal(struct app *a, const sigset_t *set)
+/* ---- SIGHUP: reload ---------------------------------------------------- */
+
+struct reload_report {
+    const struct config *next;
+    char applied[1024];         /* live options that changed */
+    char skipped[1024];         /* changed options that need a restart */
+};
+
+static void append(char *list, size_t len, const char *name)
 {
-    for (;;) {
-        struct timespec ts = { .tv_sec = PLAYED_FLUSH_MS / 1000, .tv_nsec = 0 };
+    size_t n = strlen(list);
+    snprintf(list + n, len - n, "%s%s", n ? "," : "", name);
+}
+
+static void on_live_change(const char *name, bool live, void *ctx)
+{
+    struct reload_report *r = ctx;
+    if (live)
+        append(r->applied, sizeof(r->applied), name);
+}
+
+static void on_start_change(const char *name, bool live, void *ctx)
+{
+    struct reload_report *r = ctx;
+    if (live)
+        return;
+    append(r->skipped, sizeof(r->skipped), name);
+    log_event(LOG_WARN, "RELOAD_SKIP", LF_S("option", name),
+              LF_S("reason", "changed in the configuration but needs a restart"));
+}
+
+/* Load the configuration again (same flags and environment, the file
+ * re-read), rebuild users, tokens and provider, and publish them as one
+ * new generation. Anything wrong: the running settings stay as they are. */
+static void reload(struct app *a)
+{
+    notify_reloading();
+    struct config *next = xcalloc(1, sizeof(*next));
+    struct config_args args;
+    struct live_settings ls;
+    enum log_format fmt;
+    enum log_level level;
+    char err[512] = "";
+    if (config_load(next, a->scope, a->argc, a->argv, &args, err, sizeof(err)) != RECD_OK)
+        goto fail;
+    if (!log_format_parse(next->log_format, &fmt) || !log_level_parse(next->log_level, &level)) {
+        snprintf(err, sizeof(err), "--log-format must be logfmt or json; --log-level debug, info, warn or error");
+        goto fail;
+    }
+    if (!settings_build(next, a->with_http, &ls, err, sizeof(err)))
+        goto fail;
+    struct reload_report r = { .next = next };
+    config_diff(a->reloaded ? a->reloaded : &a->cfg, next, on_live_change, &r);
+    config_diff(&a->cfg, next, on_start_change, &r);
+    log_set(fmt, level);
+    live_publish(a->live, &ls);
+    if (a->reloaded)
+        config_free(a->reloaded);
+    free(a->reloaded);
+    a->reloaded = next;
+    log_event(LOG_INFO, "RELOAD", LF_S("config", next->config_file), LF_S("changed", r.applied),
+              LF_S("needs_restart", r.skipped));
+    notify_ready("serving (configuration reloaded)");
+    return;
+fail:
+    log_event(LOG_ERROR, "RELOAD_FAIL", LF_S("error", err),
+              LF_S("message", "the running configuration is unchanged"));
+    config_free(next);
+    free(next);
+    notify_ready("serving (reload failed; see the log)");
+}
+
+/* ---- SIGTERM: drain ---------------------------------------------------- */
+
+static int drain_timeout_s(const struct app *a)
+{
+    return a->reloaded ? a->reloaded->drain_timeout_s : a->cfg.drain_timeout_s;
+}
+
+/* Wait (flushing play times, beating the heart) until pred() or the
+ * deadline; a second SIGTERM/SIGINT ends the wait at once. */
+static bool wait_until(struct app *a, const sigset_t *set, int64_t deadline, bool (*pred)(struct app *))
+{
+    while (!pred(a) && clock_mono_ms() < deadline) {
+        atomic_store(&a->heartbeat, clock_mono_ms());
+        struct timespec ts = { .tv_sec = 0, .tv_nsec = DRAIN_POLL_MS * 1000000L };
         int sig = sigtimedwait(set, NULL, &ts);
-        cache_drain_played(a->cache, flush_played_one, a);
+        if (sig == SIGTERM || sig == SIGINT) {
+            log_event(LOG_WARN, "SHUTDOWN_NOW", LF_I("signal", sig));
+            return false;
+        }
+    }
+    return pred(a);
+}
+
+static bool nothing_in_flight(struct app *a)
+{
+    return http_inflight(a->http) == 0;
+}
+
+/* Stop accepting; let every request in flight (held requests, downloads
+ * by slow clients; streaming responses alike) finish until the drain
+ * timeout; then answer the held ones now (their status, as at their own
+ * deadline) and cut whatever still sends. Workers keep working meanwhile,
+ * as held requests wait for them. */
+static void drain(struct app *a, const sigset_t *set)
+{
+    int timeout_s = drain_timeout_s(a);
+    char status[128];
+    snprintf(status, sizeof(status), "draining %lld requests (up to %d s)",
+             (long long)http_inflight(a->http), timeout_s);
+    notify_stopping(status);
+    atomic_store(&a->draining, true);
+    http_quiesce(a->http);
+    log_event(LOG_INFO, "DRAIN_START", LF_I("inflight", http_inflight(a->http)),
+              LF_I("held", a->waiters ? waiters_count(a->waiters) : 0), LF_I("timeout_s", timeout_s));
+    bool done = wait_until(a, set, clock_mono_ms() + (int64_t)timeout_s * 1000, nothing_in_flight);
+    int64_t left = http_inflight(a->http);
+    int64_t held = a->waiters ? waiters_count(a->waiters) : 0;
+    if (a->waiters)
+        waiters_shutdown(a->waiters);
+    if (!done)
+        wait_until(a, set, clock_mono_ms() + ANSWER_GRACE_MS, nothing_in_flight);
+    log_event(LOG_INFO, "DRAIN_END", LF_S("result", done ? "finished" : "timeout"),
+              LF_I("held_answered", held), LF_I("cut", http_inflight(a->http)),
+              LF_I("left_at_timeout", left));
+}
+
+/* ---- health (the watchdog) ---------------------------------------------- */
+
+/* GET /healthz on our own port: the event loop answers, end to end. */
+static bool probe_healthz(uint16_t port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return false;
+    struct timeval tv = { .tv_sec = PROBE_TIMEOUT_S, .tv_usec = 0 };
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    static const char req[] = "GET /healthz HTTP/1.0\r\nHost: localhost\r\n\r\n";
+    char buf[16] = "";
+    bool ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+              send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL) == (ssize_t)(sizeof(req) - 1) &&
+              recv(fd, buf, 12, MSG_WAITALL) == 12 && strncmp(buf, "HTTP/1.", 7) == 0 &&
+              strncmp(buf + 9, "200", 3) == 0;
+    close(fd);
+    return ok;
+}
+
+static bool on_health_check(void *ctx, char *why, size_t whylen)
+{
+    struct app *a = ctx;
+    int64_t age = clock_mono_ms() - atomic_load(&a->heartbeat);
+    int64_t limit = watchdog_period_ms(a->watchdog) / 2 + 3 * TICK_MS;
+    if (age > limit) {
+        snprintf(why, whylen, "the main loop has not run for %lld ms", (long long)age);
+        return false;
+    }
+    /* Not while draining: the listening socket is closed on purpose. */
+    if (a->http && !atomic_load(&a->draining) && !probe_healthz(http_port(a->http))) {
+        snprintf(why, whylen, "GET /healthz on port %u did not answer 200", (unsigned)http_port(a->http));
+        return false;
+    }
+    return true;
+}
+
+/* ---- the signal loop ------------------------------------------------------ */
+
+/* Until SIGINT/SIGTERM: reload on SIGHUP, flush play times, beat. */
+static void signal_loop(struct app *a, const sigset_t *set)
+{
+    int64_t next_flush = clock_mono_ms() + PLAYED_FLUSH_MS;
+    for (;;) {
+        atomic_store(&a->heartbeat, clock_mono_ms());
+        struct timespec ts = { .tv_sec = TICK_MS / 1000, .tv_nsec = (TICK_MS % 1000) * 1000000L };
+        int sig = sigtimedwait(set, NULL, &ts);
+        if (clock_mono_ms() >= next_flush) {
+            cache_drain_played(a->cache, flush_played_one, a);
+            next_flush = clock_mono_ms() + PLAYED_FLUSH_MS;
+        }
+        if (sig == SIGHUP)
+            reload(a);
         if (sig == SIGINT || sig == SIGTERM) {
             log_event(LOG_INFO, "SHUTDOWN", LF_I("signal", sig));
             return;
@@ -204,14 +332,14 @@ static bool start_services(struct app *a, bool with_http)
         .pending_timeout_ms = (int64_t)a->cfg.pending_timeout_s * 1000,
     };
     struct worker_deps wd = {
-        .store = a->store, .cache = a->cache, .provider = a->provider, .metrics = a->metrics,
+        .store = a->store, .cache = a->cache, .live = a->live, .metrics = a->metrics,
         .on_progress = on_run_progress, .on_ended = on_run_ended, .ctx = a,
     };
     a->pool = worker_pool_start(&ws, &wd);
     if (!with_http)
         return true;
     struct http_ctx hc = { .cfg = &a->cfg, .store = a->store, .cache = a->cache, .runs = a->runs,
-                           .waiters = a->waiters, .metrics = a->metrics, .auth = a->auth };
+                           .waiters = a->waiters, .metrics = a->metrics, .live = a->live };
     char err[256] = "";
     a->http = http_start(&hc, err, sizeof(err));
     if (!a->http) {
@@ -239,45 +367,72 @@ static void stop_services(struct app *a)
         cache_drain_played(a->cache, flush_played_one, a);
     runs_free(a->runs);
     gate_free(a->gate);
-    provider_free(a->provider);
     cache_free(a->cache);
     metrics_free(a->metrics);
     store_close(a->store);
+}
+
+/* Config, then the settings a reload may replace: any error is a usage error (2). */
+static bool setup(struct app *a, const char *cmd, int argc, char **argv, int *pcode)
+{
+    struct config_args args;
+    a->argc = argc;
+    a->argv = argv;
+    a->scope = SCOPE_DB | SCOPE_WORKER | (a->with_http ? SCOPE_SERVE : 0);
+    if (!cli_setup(cmd, "[options]", a->scope, argc, argv, &a->cfg, &args, pcode))
+        return false;
+    struct live_settings ls;
+    char err[512] = "";
+    if (!settings_build(&a->cfg, a->with_http, &ls, err, sizeof(err))) {
+        fprintf(stderr, "recd %s: %s\n", cmd, err);
+        *pcode = 2;
+        return false;
+    }
+    a->live = live_new();
+    live_publish(a->live, &ls);
+    return true;
 }
 
 static int run_app(const char *cmd, int argc, char **argv, bool with_http)
 {
     struct app a;
     memset(&a, 0, sizeof(a));
-    struct config_args args;
+    a.with_http = with_http;
     int code = 2;
-    unsigned scope = SCOPE_DB | SCOPE_WORKER | (with_http ? SCOPE_SERVE : 0);
-    if (!cli_setup(cmd, "[options]", scope, argc, argv, &a.cfg, &args, &code))
-        goto out_config;
-    if (with_http && !open_auth(&a))
-        goto out_config;
-    if (!validate(&a.cfg, a.auth, with_http))
-        goto out_config;
-    code = 1;
     /* Signals are taken by the main thread only; block them before threads exist. */
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
     curl_global_init(CURL_GLOBAL_DEFAULT);
+    if (!setup(&a, cmd, argc, argv, &code))
+        goto out;
+    code = 1;
     a.metrics = metrics_new();
     a.store = cli_open_store(&a.cfg, true);
-    if (a.store && open_cache(&a) && open_provider(&a) && start_services(&a, with_http)) {
-        wait_for_signal(&a, &set);
+    if (a.store && open_cache(&a) && start_services(&a, with_http)) {
+        atomic_store(&a.heartbeat, clock_mono_ms());
+        a.watchdog = watchdog_start(on_health_check, &a);
+        notify_ready(with_http ? "serving" : "working");
+        signal_loop(&a, &set);
+        if (a.http)
+            drain(&a, &set);
+        else
+            notify_stopping("stopping: handing claimed runs back to the queue");
         code = 0;
     }
+    watchdog_stop(a.watchdog); /* after the drain (it beats while draining), before a->http goes */
     stop_services(&a);
-    curl_global_cleanup();
-out_config:
-    auth_free(a.auth); /* after stop_services(): no HTTP thread is left */
+out:
+    live_free(a.live); /* after stop_services(): no reader is left */
+    if (a.reloaded)
+        config_free(a.reloaded);
+    free(a.reloaded);
     config_free(&a.cfg);
+    curl_global_cleanup();
     return code;
 }
 

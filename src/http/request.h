@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * request.h — what the HTTP modules share: the server's borrowed
- * services (struct http_ctx, read-only after start) and the per-request
+ * services (struct http_ctx, read-only after start; what SIGHUP may
+ * change is reached through live.h) and the per-request
  * context hung on libmicrohttpd's con_cls pointer, freed in the
  * request-completed callback (STYLE §12). Private to src/http/.
  */
@@ -12,6 +13,7 @@
 #include "config.h"
 #include "cache/cache.h"
 #include "http/auth.h"
+#include "live.h"
 #include "run/run.h"
 #include "run/waiters.h"
 #include "store/store.h"
@@ -28,11 +30,14 @@ struct http_ctx {
     struct runs *runs;
     struct waiters *waiters;
     struct metrics *metrics;
-    const struct auth *auth;   /* never NULL; auth_enabled() may be false */
+    struct live *live;         /* settings SIGHUP may change: use request->live */
     struct filecache *files;   /* owned by the http server */
 };
 
 struct request {
+    /* the settings generation this request started with (auth, limits),
+     * held until it completes; live->auth is never NULL */
+    const struct live_settings *live;
     bool started;              /* the access handler has seen it */
     char *target;              /* /webhooks/… only: the request target as received */
     enum metrics_route route;

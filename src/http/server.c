@@ -15,6 +15,7 @@
 #include "util/log.h"
 
 #include <arpa/inet.h>
+#include <stdatomic.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,8 @@ struct http_server {
     struct http_ctx ctx;
     struct MHD_Daemon *daemon;
     uint16_t port;
+    unsigned start_timeout_s;   /* the daemon's connection timeout */
+    _Atomic int64_t inflight;   /* requests between first byte and completion */
 };
 
 static bool is(const char *method, const char *want)
@@ -105,24 +108,24 @@ static enum MHD_Result reply_auth(struct http_server *s, struct MHD_Connection *
     json_t *body = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", auth_message(code));
     struct MHD_Response *resp = reply_json_response(body);
     if (challenge)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, auth_challenge(s->ctx.auth));
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, auth_challenge(req->live->auth));
     return reply_queue(&s->ctx, conn, req, challenge ? 401 : 403, resp);
 }
 
 /* Refuse an announced oversized body before reading any of it. */
-static bool announced_too_big(struct http_server *s, struct MHD_Connection *conn)
+static bool announced_too_big(const struct request *req, struct MHD_Connection *conn)
 {
     const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     int64_t n = 0;
-    return cl && num_parse_i64(cl, 0, INT64_MAX, &n) && n > s->ctx.cfg->max_body_bytes;
+    return cl && num_parse_i64(cl, 0, INT64_MAX, &n) && n > req->live->max_body_bytes;
 }
 
 /* Accumulate a POST body. Past the limit the rest is read and dropped
  * (libmicrohttpd cannot answer in the middle of an upload); the final
  * call then answers 413. */
-static void collect_body(struct http_server *s, struct request *req, const char *data, size_t *size)
+static void collect_body(struct request *req, const char *data, size_t *size)
 {
-    if (!req->body_too_big && req->body_len + *size > (size_t)s->ctx.cfg->max_body_bytes) {
+    if (!req->body_too_big && req->body_len + *size > (size_t)req->live->max_body_bytes) {
         req->body_too_big = true;
         free(req->body);
         req->body = NULL;
@@ -145,21 +148,26 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     struct request *req = *con_cls;
     if (!req->started) {
         req->started = true;
+        req->live = live_acquire(s->ctx.live);
         req->route = route_of(url);
         req->head = is(method, "HEAD");
         req->wait_applied_s = -1;
+        atomic_fetch_add(&s->inflight, 1);
+        if ((unsigned)req->live->connection_timeout_s != s->start_timeout_s)
+            MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT,
+                                      (unsigned)req->live->connection_timeout_s);
         const char *code = NULL;
-        enum auth_verdict v = auth_check(s->ctx.auth, conn, req->route, url, clock_now_ms() / 1000, &code);
+        enum auth_verdict v = auth_check(req->live->auth, conn, req->route, url, clock_now_ms() / 1000, &code);
         if (v != AUTH_ALLOW)
             return reply_auth(s, conn, req, v, code);
-        if (announced_too_big(s, conn))
+        if (announced_too_big(req, conn))
             return reply_error(&s->ctx, conn, req, 413, "body_too_large", "the request body is too large");
         /* Answer from the second call: libmicrohttpd closes the connection
          * after a response queued in the first one (no keep-alive). */
         return MHD_YES;
     }
     if (*upload_data_size > 0) {
-        collect_body(s, req, upload_data, upload_data_size);
+        collect_body(req, upload_data, upload_data_size);
         return MHD_YES;
     }
     if (req->body_too_big)
@@ -193,7 +201,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)cls;
+    struct http_server *s = cls;
     (void)conn;
     (void)toe;
     struct request *req = *con_cls;
@@ -201,6 +209,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         return;
     RECD_ASSERT(!req->waiter._held);
     free(req->target);
+    if (req->live) { /* the access handler saw it */
+        live_release(s->ctx.live, req->live);
+        atomic_fetch_sub(&s->inflight, 1);
+    }
     free(req->body);
     free(req);
     *con_cls = NULL;
@@ -270,7 +282,7 @@ struct http_server *http_start(const struct http_ctx *h, char *err, size_t errle
         threads = 1;
     s->daemon = MHD_start_daemon(
         MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
-            MHD_USE_TURBO,
+            MHD_USE_TURBO | MHD_USE_ITC, /* ITC: http_quiesce() with a thread pool */
         0, NULL, NULL, on_request, s,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
@@ -290,7 +302,24 @@ struct http_server *http_start(const struct http_ctx *h, char *err, size_t errle
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
     s->port = info ? info->port : ntohs(sa.sin_port);
+    s->start_timeout_s = (unsigned)h->cfg->connection_timeout_s;
     return s;
+}
+
+void http_quiesce(struct http_server *s)
+{
+    if (!s)
+        return;
+    MHD_socket fd = MHD_quiesce_daemon(s->daemon);
+    /* Closed now, not at http_stop(): new clients are refused at once and a
+     * load balancer moves on, instead of queueing in a backlog never read. */
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
+}
+
+int64_t http_inflight(struct http_server *s)
+{
+    return s ? atomic_load(&s->inflight) : 0;
 }
 
 uint16_t http_port(const struct http_server *s)

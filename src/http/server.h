@@ -16,7 +16,13 @@ struct http_server;
 struct http_server *http_start(const struct http_ctx *h, char *err, size_t errlen);
 /** The port actually bound (useful with --listen HOST:0). */
 uint16_t http_port(const struct http_server *s);
-/** Stop accepting, finish, free. Call waiters_shutdown() before. */
+/** Graceful stop, first step: close the listening socket (new connections
+ *  are refused); requests in flight and open connections go on. */
+void http_quiesce(struct http_server *s);
+/** Requests received and not yet completed (held ones included; idle
+ *  keep-alive connections are not requests). */
+int64_t http_inflight(struct http_server *s);
+/** Stop accepting, cut what is left, free. Call waiters_shutdown() before. */
 void http_stop(struct http_server *s);
 
 #endif

@@ -53,7 +53,7 @@ static bool stream_start(const struct http_ctx *h, struct MHD_Connection *conn, 
     bool has_wait = prefer_wait(header(conn, "Prefer"), &wait) || (qwait && prefer_wait_param(qwait, &wait));
     req->wait_applied_s = -1;
     if (has_wait) {
-        req->wait_applied_s = wait < h->cfg->max_wait_s ? wait : h->cfg->max_wait_s;
+        req->wait_applied_s = wait < req->live->max_wait_s ? wait : req->live->max_wait_s;
         if (req->wait_applied_s > 0)
             req->hold_deadline = clock_mono_ms() + (int64_t)req->wait_applied_s * 1000;
     }

@@ -50,7 +50,7 @@ static bool signature_ok(const struct http_ctx *h, struct MHD_Connection *conn,
     const char *target = req->target ? req->target : path;
     bool ok = sig && public_base(h, conn, base, sizeof(base)) &&
               twilio_urls_build(base, target, &urls) == RECD_OK &&
-              twilio_request_valid(h->cfg->twilio_auth_token, &urls, pairs, n, sig);
+              twilio_request_valid(req->live->twilio_auth_token, &urls, pairs, n, sig);
     twilio_urls_free(&urls);
     return ok;
 }
@@ -116,7 +116,7 @@ static enum MHD_Result on_event(const struct http_ctx *h, struct MHD_Connection 
 enum MHD_Result webhook_twilio(const struct http_ctx *h, struct MHD_Connection *conn,
                                struct request *req, const char *url)
 {
-    const char *token = h->cfg->twilio_auth_token;
+    const char *token = req->live->twilio_auth_token;
     if (!token || !token[0])
         return reply_error(h, conn, req, 403, "webhook_disabled",
                            "no Twilio auth token is configured, so signatures cannot be verified");

@@ -79,6 +79,7 @@ struct store_backend {
     recd_err (*retry)(struct store *st, int64_t run_id, const char *owner, int64_t now,
                       int64_t next_attempt_at, const char *error_code,
                       const char *error_message);
+    recd_err (*release)(struct store *st, int64_t run_id, const char *owner, int64_t now);
     recd_err (*fail)(struct store *st, int64_t run_id, const char *owner, int64_t now,
                      const char *error_code, const char *error_message);
     recd_err (*reap)(struct store *st, int64_t now, int max_attempts, int *preaped);

@@ -249,6 +249,10 @@ static const char SQL_COMPLETE[] =
     "UPDATE recording_runs SET status = 'completed', finished_at = $3::bigint, "
     "bytes_done = $4::bigint, bytes_total = $4::bigint, lease_expires_at = NULL, "
     "error_code = NULL, error_message = NULL" LEASE_WHERE;
+static const char SQL_RELEASE[] =
+    "UPDATE recording_runs SET status = 'queued', attempt = GREATEST(attempt - 1, 0), "
+    "next_attempt_at = $3::bigint, bytes_done = 0, lease_owner = NULL, "
+    "lease_expires_at = NULL" LEASE_WHERE;
 static const char SQL_RETRY[] =
     "UPDATE recording_runs SET status = 'queued', next_attempt_at = $3::bigint, "
     "error_code = $4::text, error_message = $5::text, lease_owner = NULL, "
@@ -361,6 +365,20 @@ static recd_err do_retry(struct pg_op *op, void *ctx)
     return err;
 }
 
+static recd_err do_release(struct pg_op *op, void *ctx)
+{
+    struct lease_args *a = ctx;
+    struct pg_params p = { 0 };
+    recd_err err;
+
+    lease_params(&p, a);
+    pg_param_i64(&p, a->now);
+    err = lease_exec(op, SQL_RELEASE, &p, a);
+    if (err == RECD_OK)
+        err = must_exist(set_state(op, a->call_sid, REC_QUEUED, a->now, NULL));
+    return err;
+}
+
 static recd_err do_fail(struct pg_op *op, void *ctx)
 {
     struct lease_args *a = ctx;
@@ -428,6 +446,12 @@ static recd_err pg_retry(struct store *st, int64_t run_id, const char *owner, in
 
     error_text_init(&t, error_code, error_message);
     return pg_store_op(pg_store_of(st), true, do_retry, &a);
+}
+
+static recd_err pg_release(struct store *st, int64_t run_id, const char *owner, int64_t now)
+{
+    struct lease_args a = { .run_id = run_id, .owner = owner, .now = now };
+    return pg_store_op(pg_store_of(st), true, do_release, &a);
 }
 
 static recd_err pg_fail(struct store *st, int64_t run_id, const char *owner, int64_t now,
@@ -610,6 +634,7 @@ const struct store_backend store_backend_postgres = {
     .renew = pg_renew,
     .complete = pg_complete,
     .retry = pg_retry,
+    .release = pg_release,
     .fail = pg_fail,
     .reap = pg_reap,
     .upsert_recording = pg_upsert,

@@ -257,6 +257,10 @@ static const char SQL_COMPLETE[] =
 static const char SQL_RETRY[] =
     "UPDATE recording_runs SET status = 'queued', next_attempt_at = ?3, error_code = ?4, "
     "error_message = ?5, lease_owner = NULL, lease_expires_at = NULL" LEASE_WHERE;
+static const char SQL_RELEASE[] =
+    "UPDATE recording_runs SET status = 'queued', attempt = MAX(attempt - 1, 0), "
+    "next_attempt_at = ?3, bytes_done = 0, lease_owner = NULL, lease_expires_at = NULL"
+    LEASE_WHERE;
 static const char SQL_FAIL[] =
     "UPDATE recording_runs SET status = 'failed', finished_at = ?3, error_code = ?4, "
     "error_message = ?5, lease_expires_at = NULL" LEASE_WHERE;
@@ -375,6 +379,20 @@ static recd_err do_retry(struct sqlite_store *s, void *ctx)
     return err;
 }
 
+static recd_err do_release(struct sqlite_store *s, void *ctx)
+{
+    struct lease_args *a = ctx;
+    sqlite3_stmt *q = lease_stmt(s, SQL_RELEASE, a);
+    recd_err err;
+
+    if (q)
+        sqlite_store_bind_i64(q, 3, a->now);
+    err = lease_step(s, q, a);
+    if (err == RECD_OK)
+        err = set_state(s, a->call_sid, REC_QUEUED, a->now);
+    return err;
+}
+
 static recd_err do_fail(struct sqlite_store *s, void *ctx)
 {
     struct lease_args *a = ctx;
@@ -427,6 +445,12 @@ static recd_err sq_retry(struct store *st, int64_t run_id, const char *owner, in
                             .next_attempt_at = next_attempt_at, .error_code = error_code,
                             .error_message = error_message };
     return sqlite_store_op(sqlite_store_of(st), true, do_retry, &a);
+}
+
+static recd_err sq_release(struct store *st, int64_t run_id, const char *owner, int64_t now)
+{
+    struct lease_args a = { .run_id = run_id, .owner = owner, .now = now };
+    return sqlite_store_op(sqlite_store_of(st), true, do_release, &a);
 }
 
 static recd_err sq_fail(struct store *st, int64_t run_id, const char *owner, int64_t now,
@@ -612,6 +636,7 @@ const struct store_backend store_backend_sqlite = {
     .renew = sq_renew,
     .complete = sq_complete,
     .retry = sq_retry,
+    .release = sq_release,
     .fail = sq_fail,
     .reap = sq_reap,
     .upsert_recording = sq_upsert,

@@ -273,6 +273,14 @@ recd_err store_retry(struct store *st, int64_t run_id, const char *owner, int64_
     return st->be->retry(st, run_id, owner, now, next_attempt_at, code, msg);
 }
 
+recd_err store_release(struct store *st, int64_t run_id, const char *owner, int64_t now)
+{
+    RECD_ASSERT(st);
+    if (!owner_ok(owner))
+        return RECD_EINVAL;
+    return st->be->release(st, run_id, owner, now);
+}
+
 recd_err store_fail(struct store *st, int64_t run_id, const char *owner, int64_t now,
                     const char *error_code, const char *error_message)
 {

@@ -187,6 +187,12 @@ RECD_MUSTCHECK recd_err store_retry(struct store *st, int64_t run_id, const char
                                     int64_t now, int64_t next_attempt_at,
                                     const char *error_code, const char *error_message);
 
+/** Shutdown: give a claimed run back to the queue without spending an
+ *  attempt (attempt - 1, claimable at once, lease cleared); recording
+ *  state → queued. RECD_ELEASE if this owner no longer holds it. */
+RECD_MUSTCHECK recd_err store_release(struct store *st, int64_t run_id, const char *owner,
+                                      int64_t now);
+
 /** Permanent failure: run → failed; recording → missing when
  *  error_code is "recording_not_found", else failed; error_at = now. */
 RECD_MUSTCHECK recd_err store_fail(struct store *st, int64_t run_id, const char *owner,

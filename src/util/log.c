@@ -1,26 +1,34 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * log.c — renders events as logfmt or JSON lines. The format and level
- * are process configuration, set once by log_init before threads start.
+ * are process configuration, set by log_init before threads start; SIGHUP
+ * may change them later (log_set), hence atomics: a line already being
+ * rendered keeps the format it started with.
  */
 #include "util/log.h"
 #include "util/clock.h"
 #include "util/utf8.h"
 
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-static enum log_format g_format = LOG_LOGFMT; /* set once at start-up */
-static enum log_level g_min_level = LOG_INFO;
+static _Atomic int g_format = LOG_LOGFMT; /* enum log_format */
+static _Atomic int g_min_level = LOG_INFO; /* enum log_level */
 
 static const char *level_names[] = { "debug", "info", "warn", "error" };
 
 void log_init(enum log_format format, enum log_level min_level)
 {
-    g_format = format;
-    g_min_level = min_level;
+    log_set(format, min_level);
+}
+
+void log_set(enum log_format format, enum log_level min_level)
+{
+    atomic_store(&g_format, (int)format);
+    atomic_store(&g_min_level, (int)min_level);
 }
 
 bool log_level_parse(const char *s, enum log_level *pl)
@@ -151,11 +159,11 @@ static void put_field(struct line *l, const struct log_field *f, bool json, bool
 
 void log_fields(enum log_level level, const char *event, size_t n, const struct log_field *f)
 {
-    if (level < g_min_level)
+    if ((int)level < atomic_load_explicit(&g_min_level, memory_order_relaxed))
         return;
     char ts[32];
     clock_format_iso(clock_now_ms(), ts, sizeof(ts));
-    bool json = g_format == LOG_JSON;
+    bool json = atomic_load_explicit(&g_format, memory_order_relaxed) == LOG_JSON;
     struct line l = { .len = 0 };
     struct log_field head[3] = {
         { "ts", ts, 0 }, { "level", level_names[level], 0 }, { "event", event, 0 },

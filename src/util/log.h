@@ -27,8 +27,10 @@ static inline const char *log_str_or_empty(const char *s)
 #define LF_S(k, v) ((struct log_field){ (k), log_str_or_empty(v), 0 })
 #define LF_I(k, v) ((struct log_field){ (k), NULL, (int64_t)(v) })
 
-/** Configure once at start-up, before threads exist. */
+/** Configure at start-up, before threads exist. */
 void log_init(enum log_format format, enum log_level min_level);
+/** Change format and level while threads run (SIGHUP). */
+void log_set(enum log_format format, enum log_level min_level);
 bool log_format_parse(const char *s, enum log_format *pf);
 /** "debug" | "info" | "warn" | "error" into *pl; false for anything else. */
 bool log_level_parse(const char *s, enum log_level *pl);

@@ -9,6 +9,7 @@
  */
 #include "worker/worker.h"
 #include "worker/backoff.h"
+#include "live.h"
 #include "peaks/peaks_file.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -256,9 +257,23 @@ static void finish_error(struct worker_pool *p, struct job_ctx *jc, recd_err rc,
     const struct store_run *run = &jc->job->run;
     const char *msg = res->error_message[0] ? res->error_message : recd_strerror(rc);
     int64_t now = clock_now_ms();
-    if (rc == RECD_ELEASE || jc->lease_lost) {
+    if (jc->lease_lost) {
         log_event(LOG_WARN, "RUN_ABANDON", LF_S("call_sid", run->call_sid), LF_I("run_id", run->id),
-                  LF_S("reason", jc->lease_lost ? "lease lost" : "shutting down"));
+                  LF_S("reason", "lease lost"));
+        return;
+    }
+    if (is_stopping(p)) {
+        /* Cut by the stop (the progress callback aborts the download), not
+         * by the provider: the run goes back to the queue, no attempt spent. */
+        recd_err src = store_release(p->deps.store, run->id, jc->owner, now);
+        log_event(LOG_INFO, "RUN_RELEASE", LF_S("call_sid", run->call_sid), LF_I("run_id", run->id),
+                  LF_I("attempt", run->attempt), LF_S("store", recd_strerror(src)));
+        report_progress(p, run, RUN_QUEUED, run->attempt - 1, 0, 0);
+        return;
+    }
+    if (rc == RECD_ELEASE) {
+        log_event(LOG_WARN, "RUN_ABANDON", LF_S("call_sid", run->call_sid), LF_I("run_id", run->id),
+                  LF_S("reason", "lease lost"));
         return;
     }
     if (rc == RECD_EPENDING) {
@@ -296,11 +311,13 @@ static void process_job(struct worker_pool *p, const struct store_job *job, cons
     report_progress(p, run, RUN_RUNNING, run->attempt, 0, 0);
     int fd = -1;
     char tmp[1024], rel[512];
+    const struct live_settings *live = p->deps.live ? live_acquire(p->deps.live) : NULL;
+    struct provider *provider = live ? live->provider : p->deps.provider;
     struct store_recording *rec = xmalloc(sizeof(*rec));
     job_recording(job, rec);
     recd_err rc = cache_tmp_open(p->deps.cache, run->call_sid, &fd, tmp, sizeof(tmp));
     if (rc == RECD_OK) {
-        rc = provider_fetch(p->deps.provider, rec, fd, on_download_progress, &jc, res);
+        rc = provider_fetch(provider, rec, fd, on_download_progress, &jc, res);
         metrics_upstream(p->deps.metrics, (unsigned)res->http_status);
         if (rc != RECD_ELEASE)
             note_choice(p, &jc, res);
@@ -311,6 +328,7 @@ static void process_job(struct worker_pool *p, const struct store_job *job, cons
     } else {
         snprintf(res->error_message, sizeof(res->error_message), "cannot create a temp file in the cache");
     }
+    live_release(p->deps.live, live);
     if (rc == RECD_OK)
         finish_ok(p, &jc, res, rel, started);
     else

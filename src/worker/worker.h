@@ -32,10 +32,14 @@ struct worker_settings {
     int64_t pending_min_ms, pending_max_ms; /* its re-check schedule; 0: 2 s and 30 s */
 };
 
+struct live;
+
 struct worker_deps {
     struct store *store;       /* borrowed, all below too */
     struct cache *cache;
-    struct provider *provider;
+    struct provider *provider; /* used when live is NULL */
+    struct live *live;         /* if set, each download uses the provider of the
+                                  settings generation current when it starts */
     struct metrics *metrics;
     worker_progress_cb on_progress;
     worker_ended_cb on_ended;
@@ -48,7 +52,8 @@ struct worker_pool;
 struct worker_pool *worker_pool_start(const struct worker_settings *s, const struct worker_deps *d);
 /** New work may be queued: wake an idle worker now rather than at its next poll. */
 void worker_pool_notify(struct worker_pool *p);
-/** Stop: downloads in progress are abandoned (their leases expire), threads joined. */
+/** Stop: downloads in progress are cut and their runs handed back to the
+ *  queue without spending an attempt (store_release); threads joined. */
 void worker_pool_stop(struct worker_pool *p);
 
 #endif

@@ -333,6 +333,7 @@ DEFAULT_FLAGS = {
     "failure_cooldown": 60,
     "cache_max_bytes": 1 << 30,
     "log_format": "logfmt",
+    "drain_timeout": 5,  # SIGTERM at teardown: in-flight requests get 5 s (< STOP_TIMEOUT)
 }
 
 
@@ -354,6 +355,7 @@ class Recd:
         self.exit_codes = []
         self.clean_stops = []  # exit statuses after our SIGTERM
         self.died = []         # exit statuses of deaths we did not cause
+        self.env = {}          # extra environment for the process
 
     @property
     def db_url(self):
@@ -385,7 +387,8 @@ class Recd:
         logf = open(log_path, "wb")
         self.proc = subprocess.Popen(self.argv(port), stdout=logf, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL,
-                                     env=_child_env({"RECD_TWILIO_AUTH_TOKEN": AUTH_TOKEN}))
+                                     env=_child_env(dict({"RECD_TWILIO_AUTH_TOKEN": AUTH_TOKEN},
+                                                         **self.env)))
         logf.close()
         self.port = port
         end = time.monotonic() + START_TIMEOUT

@@ -4,6 +4,9 @@
  * (both --name=value and --name value; a flag beats the environment),
  * errors that name the flag, secrets refused on the command line but read
  * from files or the environment, positional arguments and booleans.
+ * The config file: precedence flag > env > file > default with where each
+ * value came from, errors naming file and line, secrets in files and
+ * systemd credentials, and which changed options SIGHUP can apply.
  * Every RECD_* variable of the test process is removed before each test
  * and restored after it, so the developer's shell cannot leak in.
  */
@@ -17,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -534,6 +538,238 @@ static void test_config_free_clears(void **state)
     config_free(&cfg);
 }
 
+/* ---- the config file ------------------------------------------------- */
+
+/* A config file with mode 0600 (temp_file's mkstemp default). */
+#define CONF(path, text) temp_file((path), sizeof(path), (text))
+
+struct origin_probe {
+    const char *name;
+    enum config_origin origin;
+    char detail[256];
+    char value[256];
+    bool found;
+};
+
+static void probe_item(const struct config_item *it, void *ctx)
+{
+    struct origin_probe *p = ctx;
+    if (strcmp(it->name, p->name) != 0)
+        return;
+    p->found = true;
+    p->origin = it->origin;
+    snprintf(p->detail, sizeof(p->detail), "%s", it->origin_detail);
+    snprintf(p->value, sizeof(p->value), "%s", it->value ? it->value : "(null)");
+}
+
+static struct origin_probe probe(const struct config *cfg, const char *name)
+{
+    struct origin_probe p = { .name = name };
+    config_foreach(cfg, probe_item, &p);
+    assert_true(p.found);
+    return p;
+}
+
+static void test_file_precedence(void **state)
+{
+    struct config cfg;
+    struct config_args args;
+    char err[256], path[64], flagarg[96];
+    CONF(path, "# a comment\n\n   # an indented comment\n"
+               "workers = 5\n"
+               "listen=127.0.0.1:7000\n"
+               "  max-wait   =   12  \n"
+               "url-template = \"https://m.example/{call_sid}.wav?a=b#c\"\n"
+               "log-level = debug\n");
+    setenv("RECD_LISTEN", "127.0.0.1:7001", 1);
+    setenv("RECD_MAX_WAIT", "13", 1);
+    snprintf(flagarg, sizeof(flagarg), "--config=%s", path);
+    assert_int_equal(LOAD(&cfg, &args, err, flagarg, "--max-wait", "14"), RECD_OK);
+    assert_int_equal(cfg.workers, 5);                      /* file beats default */
+    assert_string_equal(cfg.listen, "127.0.0.1:7001");     /* env beats file */
+    assert_int_equal(cfg.max_wait_s, 14);                  /* flag beats env and file */
+    assert_string_equal(cfg.url_template, "https://m.example/{call_sid}.wav?a=b#c"); /* quotes */
+    assert_string_equal(cfg.log_level, "debug");
+    assert_int_equal(cfg.max_attempts, 5);                 /* default */
+    assert_string_equal(cfg.config_file, path);
+
+    struct origin_probe p = probe(&cfg, "workers");
+    assert_int_equal(p.origin, ORIGIN_FILE);
+    char want[128];
+    snprintf(want, sizeof(want), "%s:4", path);           /* the line it came from */
+    assert_string_equal(p.detail, want);
+    assert_int_equal(probe(&cfg, "listen").origin, ORIGIN_ENV);
+    assert_string_equal(probe(&cfg, "listen").detail, "RECD_LISTEN");
+    assert_int_equal(probe(&cfg, "max-wait").origin, ORIGIN_FLAG);
+    assert_int_equal(probe(&cfg, "max-attempts").origin, ORIGIN_DEFAULT);
+    config_free(&cfg);
+
+    /* RECD_CONFIG names the file when no flag does; --config wins over it. */
+    unsetenv("RECD_LISTEN");
+    setenv("RECD_CONFIG", path, 1);
+    assert_int_equal(LOAD(&cfg, &args, err, NULL), RECD_OK);
+    assert_string_equal(cfg.listen, "127.0.0.1:7000");
+    config_free(&cfg);
+    /* An empty name reads no file at all. */
+    assert_int_equal(LOAD(&cfg, &args, err, "--config", ""), RECD_OK);
+    assert_int_equal(cfg.workers, 2);
+    assert_null(cfg.config_file);
+    config_free(&cfg);
+    unlink(path);
+}
+
+static void test_file_errors_name_file_and_line(void **state)
+{
+    static const struct {
+        const char *text;
+        int line;
+        const char *says;
+    } cases[] = {
+        { "workers = 3\nlisen = 127.0.0.1:1\n", 2, "unknown option \"lisen\"" },
+        { "# c\n\nworkers 3\n", 3, "expected key = value" },
+        { "workers = abc\n", 1, "workers: expected an integer in [0, 256], got \"abc\"" },
+        { "workers = 300\n", 1, "workers" },
+        { "\n\n\n\nmax-attempts = 0x\n", 5, "max-attempts" },
+        { "workers = 1\nworkers = 2\n", 2, "already set on line 1" },
+        { "listen =\n", 1, "needs a value" },
+        { "config = /etc/other.conf\n", 1, "cannot be set in a config file" },
+        { "help = true\n", 1, "cannot be set in a config file" },
+        { "wait = true\n", 1, "cannot be set in a config file" },
+        { "= 3\n", 1, "unknown option" },
+        { "twilio-auth-token-file = /nonexistent/recd-secret\n", 1, "/nonexistent/recd-secret" },
+    };
+    for (size_t i = 0; i < RECD_ARRAY_LEN(cases); i++) {
+        struct config cfg;
+        struct config_args args;
+        char err[512], path[64], want[128];
+        CONF(path, cases[i].text);
+        assert_int_equal(LOAD(&cfg, &args, err, "--config", path), RECD_EINVAL);
+        snprintf(want, sizeof(want), "%s:%d: ", path, cases[i].line);
+        assert_contains(err, want);
+        assert_contains(err, cases[i].says);
+        config_free(&cfg);
+        unlink(path);
+    }
+    /* A line too long is refused, not cut. */
+    char *big = malloc(8200);
+    memcpy(big, "url-template = ", 15);
+    memset(big + 15, 'a', 8180);
+    memcpy(big + 8195, "\n", 2);
+    struct config cfg;
+    struct config_args args;
+    char err[512], path[64];
+    CONF(path, big);
+    free(big);
+    assert_int_equal(LOAD(&cfg, &args, err, "--config", path), RECD_EINVAL);
+    assert_contains(err, ":1: line longer than");
+    config_free(&cfg);
+    unlink(path);
+    /* A file named explicitly must exist. */
+    assert_int_equal(LOAD(&cfg, &args, err, "--config", "/nonexistent/recd.conf"), RECD_EINVAL);
+    assert_contains(err, "/nonexistent/recd.conf");
+    config_free(&cfg);
+}
+
+static void test_file_secrets(void **state)
+{
+    struct config cfg;
+    struct config_args args;
+    char err[512], path[64], secret[64], text[256];
+    /* Inline in a private file: fine, and redacted when shown. */
+    CONF(path, "twilio-auth-token = s3cret-inline\n");
+    assert_int_equal(LOAD(&cfg, &args, err, "--config", path), RECD_OK);
+    assert_string_equal(cfg.twilio_auth_token, "s3cret-inline");
+    assert_string_equal(probe(&cfg, "twilio-auth-token").value, "<redacted>");
+    config_free(&cfg);
+    /* Inline in a file others can read: refused with the way out. */
+    assert_int_equal(chmod(path, 0644), 0);
+    assert_int_equal(LOAD(&cfg, &args, err, "--config", path), RECD_EINVAL);
+    assert_contains(err, ":1: twilio-auth-token: this file is readable by other users");
+    config_free(&cfg);
+    unlink(path);
+    /* NAME-file = PATH reads the secret from its own file, even from a
+     * shared config file. */
+    temp_file(secret, sizeof(secret), "from-secret-file\n");
+    snprintf(text, sizeof(text), "link-secret-file = %s\n", secret);
+    CONF(path, text);
+    assert_int_equal(chmod(path, 0644), 0);
+    assert_int_equal(LOAD(&cfg, &args, err, "--config", path), RECD_OK);
+    assert_string_equal(cfg.link_secret, "from-secret-file");
+    config_free(&cfg);
+    /* The environment beats the file for secrets too. */
+    setenv("RECD_LINK_SECRET", "from-env-0123456789", 1);
+    assert_int_equal(LOAD(&cfg, &args, err, "--config", path), RECD_OK);
+    assert_string_equal(cfg.link_secret, "from-env-0123456789");
+    config_free(&cfg);
+    unlink(path);
+    unlink(secret);
+}
+
+static void test_systemd_credentials(void **state)
+{
+    struct config cfg;
+    struct config_args args;
+    char err[512], dir[] = "/tmp/recd-test-creds-XXXXXX", path[600];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/twilio-auth-token", dir);
+    FILE *f = fopen(path, "w");
+    fputs("tok-from-credential\n", f);
+    fclose(f);
+    snprintf(path, sizeof(path), "%s/url-bearer-token", dir);
+    f = fopen(path, "w"); /* empty: means unset */
+    fclose(f);
+    char dirform[600]; /* LoadCredential=recd:DIR names DIR's files recd_NAME */
+    snprintf(dirform, sizeof(dirform), "%s/recd_link-secret", dir);
+    f = fopen(dirform, "w");
+    fputs("link-secret-from-a-credential-dir\n", f);
+    fclose(f);
+    setenv("CREDENTIALS_DIRECTORY", dir, 1);
+    assert_int_equal(LOAD(&cfg, &args, err, NULL), RECD_OK);
+    assert_string_equal(cfg.twilio_auth_token, "tok-from-credential");
+    assert_null(cfg.url_bearer_token);
+    assert_string_equal(cfg.link_secret, "link-secret-from-a-credential-dir");
+    assert_int_equal(probe(&cfg, "twilio-auth-token").origin, ORIGIN_CREDENTIAL);
+    config_free(&cfg);
+    /* RECD_TWILIO_AUTH_TOKEN still wins over the credential. */
+    setenv("RECD_TWILIO_AUTH_TOKEN", "tok-from-env", 1);
+    assert_int_equal(LOAD(&cfg, &args, err, NULL), RECD_OK);
+    assert_string_equal(cfg.twilio_auth_token, "tok-from-env");
+    config_free(&cfg);
+    unsetenv("CREDENTIALS_DIRECTORY");
+    unlink(path);
+    unlink(dirform);
+    snprintf(path, sizeof(path), "%s/twilio-auth-token", dir);
+    unlink(path);
+    rmdir(dir);
+}
+
+struct diff_seen {
+    char names[512];
+};
+
+static void on_diff(const char *name, bool live, void *ctx)
+{
+    struct diff_seen *d = ctx;
+    size_t n = strlen(d->names);
+    snprintf(d->names + n, sizeof(d->names) - n, "%s%s,", name, live ? "(live)" : "");
+}
+
+static void test_diff_marks_live_options(void **state)
+{
+    struct config a, b;
+    struct config_args args;
+    char err[256];
+    assert_int_equal(LOAD(&a, &args, err, "--log-level", "info", "--listen", "127.0.0.1:1"), RECD_OK);
+    assert_int_equal(LOAD(&b, &args, err, "--log-level", "debug", "--listen", "127.0.0.1:2",
+                          "--max-wait", "30"), RECD_OK);
+    struct diff_seen d = { "" };
+    config_diff(&a, &b, on_diff, &d);
+    /* max-wait is set but to its default: no change. */
+    assert_string_equal(d.names, "listen,log-level(live),");
+    config_free(&a);
+    config_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -552,6 +788,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_positionals_and_bools, setup, teardown),
         cmocka_unit_test_setup_teardown(test_too_many_positionals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_config_free_clears, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_file_precedence, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_file_errors_name_file_and_line, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_file_secrets, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_systemd_credentials, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_diff_marks_live_options, setup, teardown),
         cmocka_unit_test_setup_teardown(test_flags_outside_the_scope, setup, teardown),
         cmocka_unit_test_setup_teardown(test_help_is_not_read_from_the_environment, setup, teardown),
     };

@@ -372,6 +372,30 @@ static void test_lifecycle(void **state)
     assert_int_equal(store_renew(f->st, run.id, "w1", T0 + 50, LEASE, 1, 1), RECD_ELEASE);
 }
 
+/* Shutdown hands a claimed run back: queued, claimable at once, and the
+ * attempt it had started is not spent. Only the lease holder may. */
+static void test_release_keeps_attempts(void **state)
+{
+    struct fixture *f = *state;
+    struct store_run run = ensure_created(f->st, "CArel", T0);
+    struct store_job job = claim_ok(f->st, "w1", T0);
+
+    assert_int_equal(job.run.attempt, 1);
+    assert_int_equal(store_release(f->st, run.id, "w2", T0 + 10), RECD_ELEASE);
+    assert_int_equal(store_release(f->st, run.id, "w1", T0 + 10), RECD_OK);
+    run = last_run(f->st, "CArel");
+    assert_int_equal(run.status, RUN_QUEUED);
+    assert_int_equal(run.attempt, 0);
+    assert_int_equal(run.next_attempt_at, T0 + 10);
+    assert_string_equal(run.lease_owner, "");
+    assert_int_equal(run.lease_expires_at, 0);
+    assert_int_equal(get_rec(f->st, "CArel").state, REC_QUEUED);
+    assert_int_equal(store_release(f->st, run.id, "w1", T0 + 11), RECD_ELEASE);
+    job = claim_ok(f->st, "w2", T0 + 10);
+    assert_int_equal(job.run.id, run.id);
+    assert_int_equal(job.run.attempt, 1);
+}
+
 static void test_retry_not_claimable_before_time(void **state)
 {
     struct fixture *f = *state;
@@ -977,6 +1001,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ensure_created_then_active, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lifecycle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_retry_not_claimable_before_time, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_release_keeps_attempts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_claim_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fail_not_found_ttl, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fail_cooldown, setup, teardown),
